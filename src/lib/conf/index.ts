@@ -1,0 +1,6 @@
+export * from './types.ts'
+export * from './load.ts'
+export * from './sizes.ts'
+export * from './keys.ts'
+export * from './version.ts'
+export {clientPortOf} from './zoo-cfg.ts'
