@@ -8,7 +8,7 @@ import type {Finding, HostEntry, HostList} from './types.ts'
 export function parseHostFile(text: string, file: string, kind: 'masters' | 'workers'): {list: HostList; notes: Finding[]} {
   const entries: HostEntry[] = []
   const notes: Finding[] = []
-  text.split(/\r?\n/).forEach((rawLine, index) => {
+  text.split('\n').forEach((rawLine, index) => {
     const line = index + 1
     if (rawLine.includes('\r')) {
       notes.push({rule: 'HOSTS-CR', severity: 'warning', file, line, col: rawLine.indexOf('\r') + 1,

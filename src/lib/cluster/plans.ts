@@ -1,0 +1,88 @@
+import {execFileSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {isZooKeeperHa} from '../conf/load.ts'
+import type {ClusterConf} from '../conf/types.ts'
+import {UsageError} from '../errors.ts'
+import {chooseJava, parseJavaSpecVersion} from '../launch/java.ts'
+import {planDaemon, type DaemonType, type Env, type LaunchPlan} from '../launch/plan.ts'
+
+export interface PlanRequest {
+  /** Only this host (Flink's positional `jobmanager start <host> <port>` or --host). */
+  host?: string
+  webuiPort?: number
+  peerId?: number
+  userArgs?: readonly string[]
+  foreground?: boolean
+  /** The user the daemons run as on the hosts (FLINK_IDENT_STRING). */
+  user?: string
+  /** Environment of the hosts, when known (the local one for localhost). */
+  env?: Env
+}
+
+const LOCAL = new Set(['localhost', '127.0.0.1'])
+
+/** Java's major version on this machine; decides flags that depend on it (JDK 18+). */
+export function probeJavaMajor(java: string): number | undefined {
+  try {
+    const out = execFileSync(java, ['-XshowSettings:properties', '-version'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000})
+    return parseJavaSpecVersion(out)
+  } catch (err) {
+    const e = err as {stderr?: string}
+    return e.stderr ? parseJavaSpecVersion(e.stderr) : undefined
+  }
+}
+
+function planFor(conf: ClusterConf, daemon: DaemonType, host: string, req: PlanRequest, extra: {index: number; jmHost?: string; webuiPort?: number; javaMajor?: number}): LaunchPlan {
+  const env = req.env ?? (LOCAL.has(host) ? process.env : {})
+  return planDaemon(conf, {
+    daemon, host, env, user: req.user ?? process.env.USER, index: extra.index, javaMajor: extra.javaMajor,
+    jmHost: extra.jmHost, webuiPort: extra.webuiPort, userArgs: req.userArgs, foreground: req.foreground, peerId: req.peerId,
+  }, () => readFileSync(conf.zoo!.file, 'utf8'))
+}
+
+/**
+ * The JobManager plans start-cluster.sh would run: one per masters line with ZooKeeper HA
+ * (`jobmanager.sh start <host> <port>`), else a single local JobManager.
+ */
+export function jobManagerPlans(conf: ClusterConf, req: PlanRequest = {}): LaunchPlan[] {
+  const javaMajor = probeJavaMajor(chooseJava(conf, req.env ?? process.env).java)
+  if (req.host !== undefined) return [planFor(conf, 'standalonesession', req.host, req, {index: 0, jmHost: req.host, webuiPort: req.webuiPort, javaMajor})]
+  if (!isZooKeeperHa(conf)) return [planFor(conf, 'standalonesession', 'localhost', req, {index: 0, javaMajor})]
+  const masters = conf.masters?.entries ?? []
+  if (masters.length === 0) throw new UsageError('ZooKeeper HA is on but conf/masters lists no host', 'add host:webui-port lines to conf/masters, or pass --host')
+  const seen = new Map<string, number>()
+  return masters.map((m) => {
+    const index = seen.get(m.host) ?? 0
+    seen.set(m.host, index + 1)
+    return planFor(conf, 'standalonesession', m.host, req, {index, jmHost: m.host, webuiPort: m.port ?? 0, javaMajor})
+  })
+}
+
+/** One TaskManager plan per workers line (a repeated host means several TaskManagers there). */
+export function taskManagerPlans(conf: ClusterConf, req: PlanRequest = {}): LaunchPlan[] {
+  const javaMajor = probeJavaMajor(chooseJava(conf, req.env ?? process.env).java)
+  if (req.host !== undefined) return [planFor(conf, 'taskexecutor', req.host, req, {index: 0, javaMajor})]
+  const workers = conf.workers?.entries ?? []
+  if (workers.length === 0) throw new UsageError('conf/workers lists no host', 'add one TaskManager host per line to conf/workers, or pass --host')
+  const seen = new Map<string, number>()
+  return workers.map((w) => {
+    const index = seen.get(w.host) ?? 0
+    seen.set(w.host, index + 1)
+    return planFor(conf, 'taskexecutor', w.host, req, {index, javaMajor})
+  })
+}
+
+/** One ZooKeeper peer plan per `server.N` of zoo.cfg (or only --peer-id N). */
+export function zooKeeperPlans(conf: ClusterConf, req: PlanRequest = {}): LaunchPlan[] {
+  const servers = conf.zoo?.servers ?? []
+  if (servers.length === 0) throw new UsageError('zoo.cfg lists no server.N', 'add server.1=host:2888:3888 lines to conf/zoo.cfg')
+  const chosen = req.peerId === undefined ? servers : servers.filter((s) => s.id === req.peerId)
+  if (chosen.length === 0) throw new UsageError(`zoo.cfg has no server.${req.peerId}`, `use one of: ${servers.map((s) => s.id).join(', ')}`)
+  const javaMajor = probeJavaMajor(chooseJava(conf, req.env ?? process.env).java)
+  const seen = new Map<string, number>()
+  return chosen.map((s) => {
+    const index = seen.get(s.host) ?? 0
+    seen.set(s.host, index + 1)
+    return planFor(conf, 'zookeeper', req.host ?? s.host, {...req, peerId: s.id}, {index, javaMajor})
+  })
+}

@@ -1,0 +1,100 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {ExitCode, isFlinkctlError, type FlinkctlError} from '../errors.ts'
+import {makeStyle, type Style} from './style.ts'
+
+export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** Flags every command that reads a Flink configuration shares. */
+export const confFlags = {
+  'conf-dir': Flags.directory({
+    char: 'c',
+    description: 'Flink configuration directory (default: $FLINK_CONF_DIR, else $FLINK_HOME/conf).',
+    helpGroup: 'CONFIGURATION',
+  }),
+  'flink-home': Flags.directory({description: 'Flink distribution (default: $FLINK_HOME, else the parent of the conf dir).', helpGroup: 'CONFIGURATION'}),
+  'flink-version': Flags.string({description: 'Flink version to apply rules for (default: from lib/flink-dist-<v>.jar).', helpGroup: 'CONFIGURATION'}),
+  dynamic: Flags.string({
+    char: 'D',
+    description: 'Dynamic property key=value, overriding the config file (repeatable).',
+    helpGroup: 'CONFIGURATION',
+    multiple: true,
+  }),
+}
+
+/**
+ * Owns --json, colours and exit codes. Results go to stdout (a JSON envelope under --json),
+ * progress and problems to stderr; a FlinkctlError becomes one message with a hint and its
+ * documented exit code, never a stack trace.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  protected flags!: InferredFlags<T>
+  protected args!: InferredArgs<T>
+  protected out!: Style
+  protected err!: Style
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as InferredFlags<T>
+    this.args = args as InferredArgs<T>
+    this.out = makeStyle(process.stdout, {json: this.jsonEnabled()})
+    this.err = makeStyle(process.stderr, {json: this.jsonEnabled()})
+  }
+
+  /** Human output on stdout; silent under --json. */
+  protected say(text = ''): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${text}\n`)
+  }
+
+  /** Progress and notes on stderr, in both modes. */
+  protected progress(text: string): void {
+    process.stderr.write(`${text}\n`)
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return {ok: true, command: this.id, result}
+  }
+
+  protected override toErrorJson(err: unknown): unknown {
+    const e = err as Partial<FlinkctlError> & Error & {oclif?: {exit?: number}}
+    const error = isFlinkctlError(err)
+      ? {code: err.code, message: err.message, hint: err.hint, exit: err.exit, details: err.details}
+      : e.oclif?.exit === ExitCode.Usage
+        ? {code: 'USAGE', message: e.message, exit: ExitCode.Usage}
+        : {code: 'INTERNAL', message: e.message, exit: ExitCode.Internal}
+    return {ok: false, command: this.id, error}
+  }
+
+  protected override async catch(err: Error & {oclif?: {exit?: number | false}; code?: string}): Promise<unknown> {
+    if (err instanceof Errors.ExitError) throw err
+    let exit: number
+    if (isFlinkctlError(err)) exit = err.exit
+    else if (typeof err.oclif?.exit === 'number') exit = err.oclif.exit
+    else exit = ExitCode.Internal
+    process.exitCode = exit
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(err))
+    } else if (isFlinkctlError(err)) {
+      const style = this.err ?? makeStyle(process.stderr)
+      process.stderr.write(`${style.red('error')}: ${err.message}\n`)
+      if (err.hint) process.stderr.write(`  ${style.cyan('hint')}: ${err.hint}\n`)
+    } else if (exit === ExitCode.Usage) {
+      // parser errors: oclif prints them (with the "see --help" line)
+      throw err
+    } else {
+      process.stderr.write(`internal error: ${err.message}\n`)
+      process.stderr.write('  hint: this is a bug in flinkctl; rerun with DEBUG=flinkctl* or FLINKCTL_DEBUG=1 to see where, and report it\n')
+      if (process.env.FLINKCTL_DEBUG) process.stderr.write(`${err.stack}\n`)
+    }
+    throw new Errors.ExitError(exit)
+  }
+}

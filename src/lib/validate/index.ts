@@ -1,0 +1,37 @@
+import {catalogFor} from '../conf/catalog.ts'
+import {getValue} from '../conf/load.ts'
+import type {ClusterConf, Finding} from '../conf/types.ts'
+import {hadoopConfDir, readYarnSite} from './hadoop-xml.ts'
+import {RULES} from './rules.ts'
+
+export {LOADER_RULES, RULES, parseQuorum, suggestKey, checkValueType} from './rules.ts'
+export type {Rule, RuleContext, QuorumEntry} from './rules.ts'
+
+export interface ValidationReport {
+  confDir: string
+  flinkVersion: string | undefined
+  configFile: string | undefined
+  findings: Finding[]
+  errors: number
+  warnings: number
+}
+
+const ORDER = {error: 0, warning: 1, info: 2} as const
+
+/** Runs every rule over a loaded cluster; returns findings, never throws for bad configuration. */
+export function validateCluster(conf: ClusterConf, others: readonly ClusterConf[] = []): ValidationReport {
+  const catalog = catalogFor(conf.version)
+  const hadoopDir = hadoopConfDir(conf.env, getValue(conf, 'env.hadoop.conf.dir')?.value)
+  const yarnSite = hadoopDir ? readYarnSite(hadoopDir) : undefined
+  const ctx = {conf, catalog, yarnSite, others}
+  const findings = [...conf.notes, ...RULES.flatMap((rule) => rule.check(ctx))]
+  findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0))
+  return {
+    confDir: conf.confDir,
+    flinkVersion: conf.version?.raw,
+    configFile: conf.flink.file,
+    findings,
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+  }
+}

@@ -1,0 +1,22 @@
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {after} from 'node:test'
+
+const made: string[] = []
+after(() => {
+  for (const dir of made) rmSync(dir, {recursive: true, force: true})
+})
+
+/** A throwaway directory with the given files (null = leave out); removed after the test file. */
+export function writeTree(files: Record<string, string | null>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flinkctl-test-'))
+  made.push(dir)
+  for (const [name, content] of Object.entries(files)) {
+    if (content === null) continue
+    const path = join(dir, name)
+    mkdirSync(dirname(path), {recursive: true})
+    writeFileSync(path, content)
+  }
+  return dir
+}
