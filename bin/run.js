@@ -9,5 +9,16 @@ if (major < 22) {
   process.exit(2)
 }
 
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+const argv = process.argv.slice(2)
+// `validate` runs before every deploy and in CI loops: serve it without loading oclif when the
+// arguments are plain flags (FLINKCTL_NO_FAST_PATH=1 forces the oclif path, for comparison).
+let handled = false
+if (argv[0] === 'validate' && !process.env.FLINKCTL_NO_FAST_PATH) {
+  const {runFastValidate} = await import('../dist/lib/cli/fast-validate.js')
+  handled = runFastValidate(argv.slice(1))
+}
+
+if (!handled) {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

@@ -1,9 +1,7 @@
 import {Flags} from '@oclif/core'
-import {loadCluster} from '../lib/conf/load.ts'
-import {ConfigError} from '../lib/errors.ts'
 import {BaseCommand, confFlags} from '../lib/output/base-command.ts'
-import {displayPath, findingJson, renderFindings} from '../lib/output/findings.ts'
-import {validateCluster, type ValidationReport} from '../lib/validate/index.ts'
+import {renderValidation, validationJson} from '../lib/output/validation.ts'
+import {validateConfDirs} from '../lib/validate/run.ts'
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = 'Check a Flink configuration (HA keys, quorum, masters, zoo.cfg, types, typos) before any host is touched.'
@@ -22,32 +20,20 @@ Pass --conf-dir several times to validate clusters together: two clusters that w
     quiet: Flags.boolean({char: 'q', description: 'Print errors only.'}),
   }
 
-  async run(): Promise<{clusters: unknown[]; errors: number; warnings: number}> {
+  async run() {
     const {flags} = this
-    const dirs = flags['conf-dir'] ?? [undefined]
-    const confs = dirs.map((confDir) =>
-      loadCluster({confDir, flinkHome: flags['flink-home'], flinkVersion: flags['flink-version'], dynamic: flags.dynamic}))
-    const reports: ValidationReport[] = confs.map((c) => validateCluster(c, confs))
-    for (const report of reports) {
-      const shown = report.findings.filter((f) => !flags.quiet || f.severity === 'error')
-      const head = `${displayPath(report.configFile ?? report.confDir)} (Flink ${report.flinkVersion ?? 'version unknown'})`
-      if (shown.length > 0) this.say(`${this.out.bold(head)}\n${renderFindings(shown, this.out)}`)
-      this.say(`${head}: ${report.errors} error(s), ${report.warnings} warning(s)`)
-    }
-    const errors = reports.reduce((n, r) => n + r.errors, 0)
-    const warnings = reports.reduce((n, r) => n + r.warnings, 0)
-    const result = {
-      clusters: reports.map((r) => ({...r, confDir: displayPath(r.confDir), configFile: r.configFile && displayPath(r.configFile), findings: r.findings.map(findingJson)})),
-      errors,
-      warnings,
-    }
-    if (errors > 0 || (flags.strict && warnings > 0)) {
-      const first = reports.flatMap((r) => r.findings).find((f) => f.severity === 'error' || flags.strict)
-      throw new ConfigError(`configuration is invalid: ${errors} error(s)${flags.strict ? `, ${warnings} warning(s)` : ''}`, {
-        code: 'CONFIG_INVALID',
-        hint: first ? `start with ${first.rule}: ${first.hint}` : 'fix the findings above',
-        details: result,
-      })
+    const outcome = validateConfDirs({
+      confDirs: flags['conf-dir'] ?? [undefined],
+      flinkHome: flags['flink-home'],
+      flinkVersion: flags['flink-version'],
+      dynamic: flags.dynamic,
+      strict: flags.strict,
+    })
+    this.say(renderValidation(outcome, this.out, flags.quiet))
+    const result = validationJson(outcome)
+    if (outcome.failure) {
+      Object.assign(outcome.failure, {details: result})
+      throw outcome.failure
     }
     return result
   }

@@ -1,5 +1,6 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
-import {ExitCode, isFlinkctlError, type FlinkctlError} from '../errors.ts'
+import {ExitCode, isFlinkctlError} from '../errors.ts'
+import {errorEnvelope, renderInternalError, renderUserError, successEnvelope} from './envelope.ts'
 import {makeStyle, type Style} from './style.ts'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -61,17 +62,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override toSuccessJson(result: unknown): unknown {
-    return {ok: true, command: this.id, result}
+    return successEnvelope(this.id, result)
   }
 
   protected override toErrorJson(err: unknown): unknown {
-    const e = err as Partial<FlinkctlError> & Error & {oclif?: {exit?: number}}
-    const error = isFlinkctlError(err)
-      ? {code: err.code, message: err.message, hint: err.hint, exit: err.exit, details: err.details}
-      : e.oclif?.exit === ExitCode.Usage
-        ? {code: 'USAGE', message: e.message, exit: ExitCode.Usage}
-        : {code: 'INTERNAL', message: e.message, exit: ExitCode.Internal}
-    return {ok: false, command: this.id, error}
+    return errorEnvelope(this.id, err)
   }
 
   protected override async catch(err: Error & {oclif?: {exit?: number | false}; code?: string}): Promise<unknown> {
@@ -84,16 +79,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(err))
     } else if (isFlinkctlError(err)) {
-      const style = this.err ?? makeStyle(process.stderr)
-      process.stderr.write(`${style.red('error')}: ${err.message}\n`)
-      if (err.hint) process.stderr.write(`  ${style.cyan('hint')}: ${err.hint}\n`)
+      process.stderr.write(renderUserError(err, this.err ?? makeStyle(process.stderr)))
     } else if (exit === ExitCode.Usage) {
       // parser errors: oclif prints them (with the "see --help" line)
       throw err
     } else {
-      process.stderr.write(`internal error: ${err.message}\n`)
-      process.stderr.write('  hint: this is a bug in flinkctl; rerun with DEBUG=flinkctl* or FLINKCTL_DEBUG=1 to see where, and report it\n')
-      if (process.env.FLINKCTL_DEBUG) process.stderr.write(`${err.stack}\n`)
+      process.stderr.write(renderInternalError(err, Boolean(process.env.FLINKCTL_DEBUG)))
     }
     throw new Errors.ExitError(exit)
   }
