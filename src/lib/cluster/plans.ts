@@ -1,5 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
+import {userInfo} from 'node:os'
 import {isZooKeeperHa} from '../conf/load.ts'
 import type {ClusterConf} from '../conf/types.ts'
 import {UsageError} from '../errors.ts'
@@ -21,6 +22,9 @@ export interface PlanRequest {
 
 const LOCAL = new Set(['localhost', '127.0.0.1'])
 
+/** $USER, else the account name: Flink's scripts use $USER alone and split state when it is unset. */
+const localUser = (): string => process.env.USER || userInfo().username
+
 /** Java's major version on this machine; decides flags that depend on it (JDK 18+). */
 export function probeJavaMajor(java: string): number | undefined {
   try {
@@ -35,7 +39,7 @@ export function probeJavaMajor(java: string): number | undefined {
 function planFor(conf: ClusterConf, daemon: DaemonType, host: string, req: PlanRequest, extra: {index: number; jmHost?: string; webuiPort?: number; javaMajor?: number}): LaunchPlan {
   const env = req.env ?? (LOCAL.has(host) ? process.env : {})
   return planDaemon(conf, {
-    daemon, host, env, user: req.user ?? process.env.USER, index: extra.index, javaMajor: extra.javaMajor,
+    daemon, host, env, user: req.user ?? localUser(), index: extra.index, javaMajor: extra.javaMajor,
     jmHost: extra.jmHost, webuiPort: extra.webuiPort, userArgs: req.userArgs, foreground: req.foreground, peerId: req.peerId,
   }, () => readFileSync(conf.zoo!.file, 'utf8'))
 }

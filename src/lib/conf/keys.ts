@@ -27,13 +27,12 @@ export const KEY_ALIASES: readonly KeyAlias[] = [
   {key: 'high-availability.zookeeper.client.max-retry-attempts', deprecated: ['recovery.zookeeper.client.max-retry-attempts']},
   {key: 'high-availability.jobmanager.port', deprecated: ['recovery.jobmanager.port']},
   {key: 'env.java.opts.all', deprecated: ['env.java.opts'], since: [1, 17]},
-  {key: 'jobmanager.memory.heap.size', deprecated: ['jobmanager.heap.size', 'jobmanager.heap.mb'], deprecatedRemovedIn: [2, 0]},
-  {key: 'taskmanager.memory.flink.size', deprecated: ['taskmanager.heap.size', 'taskmanager.heap.mb'], deprecatedRemovedIn: [2, 0]},
+  {key: 'jobmanager.memory.heap.size', deprecated: ['jobmanager.heap.size'], deprecatedRemovedIn: [2, 0]},
+  {key: 'taskmanager.memory.flink.size', deprecated: ['taskmanager.heap.size'], deprecatedRemovedIn: [2, 0]},
   {key: 'taskmanager.memory.network.min', deprecated: ['taskmanager.network.memory.min']},
   {key: 'taskmanager.memory.network.max', deprecated: ['taskmanager.network.memory.max']},
   {key: 'taskmanager.memory.network.fraction', deprecated: ['taskmanager.network.memory.fraction']},
   {key: 'taskmanager.memory.managed.size', deprecated: ['taskmanager.memory.size']},
-  {key: 'taskmanager.memory.managed.fraction', deprecated: ['taskmanager.memory.fraction']},
   {key: 'state.backend.type', deprecated: ['state.backend'], since: [1, 17]},
 ]
 

@@ -40,6 +40,28 @@ export function parseMemorySize(text: string): Parsed<number> {
   return {ok: true, value}
 }
 
+const LONG_MAX = 2n ** 63n - 1n
+
+/**
+ * Bytes of a Flink memory size as a bigint, over MemorySize.parse's whole range (up to
+ * Long.MAX_VALUE = 9223372036854775807 bytes). parseMemorySize stops at 2^53 because it returns a
+ * number; Flink's memory model needs the rest (e.g. `taskmanager.memory.network.max`).
+ */
+export function parseMemoryBytes(text: string): Parsed<bigint> {
+  if (text.trim() === '') return {ok: false, reason: 'the value is empty'}
+  const {number, unit} = splitNumber(text)
+  if (number === '') return {ok: false, reason: `'${text.trim()}' does not start with a number`}
+  let multiplier = 1n
+  if (unit !== '') {
+    const found = MEMORY_UNITS.find(([, names]) => names.includes(unit))
+    if (!found) return {ok: false, reason: `'${unit}' is not a memory unit`}
+    multiplier = BigInt(found[0])
+  }
+  const value = BigInt(number) * multiplier
+  if (BigInt(number) > LONG_MAX || value > LONG_MAX) return {ok: false, reason: `'${text.trim()}' is too large`}
+  return {ok: true, value}
+}
+
 const DURATION_UNITS: ReadonlyArray<readonly [number, readonly string[]]> = [
   [1e-6, ['ns', 'nano', 'nanos', 'nanosecond', 'nanoseconds']],
   [1e-3, ['µs', 'micro', 'micros', 'microsecond', 'microseconds']],
