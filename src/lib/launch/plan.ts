@@ -247,6 +247,47 @@ export function planDaemon(conf: ClusterConf, opts: DaemonPlanOptions, readZooCf
   }
 }
 
+export interface YarnSessionPlanOptions extends PlanTarget {
+  /** Arguments for FlinkYarnSessionCli (-d, -jm, -tm, -s, -nm, -qu, -D k=v, -id …). */
+  args: readonly string[]
+}
+
+/**
+ * The client yarn-session.sh runs in the foreground: a fixed 512m client heap, the general and
+ * client Java options, lib/ plus the Hadoop classpath, log4j-session.properties, and
+ * `FlinkYarnSessionCli -j <flink-dist jar>` followed by the user's arguments.
+ */
+export function planYarnSession(conf: ClusterConf, opts: YarnSessionPlanOptions): LaunchPlan {
+  const env = opts.env ?? {}
+  const paths = flinkPaths(conf, env)
+  const ident = env.FLINK_IDENT_STRING || opts.user || env.USER || ''
+  const hostname = opts.hostname ?? opts.host
+  const java = chooseJava(conf, env)
+  const logFile = `${paths.logDir}/flink-${ident}-yarn-session-${hostname}.log`
+  const {classpath, distJar} = flinkClasspath(paths.libDir)
+  const hadoop = hadoopEnv(conf, env)
+  const log4j = `file:${paths.confDir}/log4j-session.properties`
+  const argv = [
+    java.java,
+    ...splitWords(`${env.JVM_ARGS ?? ''} -Xmx512m`),
+    ...splitWords(javaOptsText(conf, 'client', opts.javaMajor, env)),
+    '-classpath', `${classpath}:${internalHadoopClasspaths(hadoop)}`,
+    `-Dlog.file=${logFile}`, `-Dlog4j.configuration=${log4j}`, `-Dlog4j.configurationFile=${log4j}`,
+    `-Dlogback.configurationFile=file:${paths.confDir}/logback-session.xml`,
+    YARN_SESSION_MAIN_CLASS, '-j', distJar, ...opts.args,
+  ]
+  const exported: Record<string, string> = {
+    FLINK_CONF_DIR: paths.confDir, FLINK_BIN_DIR: paths.binDir, FLINK_LIB_DIR: paths.libDir,
+    FLINK_PLUGINS_DIR: paths.pluginsDir, FLINK_OPT_DIR: paths.optDir,
+  }
+  if (java.javaHome) exported.JAVA_HOME = java.javaHome
+  for (const [k, v] of Object.entries(hadoop)) if (v) exported[k] = v
+  return {
+    daemon: 'yarn-session', host: opts.host, mainClass: YARN_SESSION_MAIN_CLASS, java, argv, env: exported,
+    paths: {...paths, pidFile: '', logFile, outFile: ''}, ident, index: 0, hostname, files: [],
+  }
+}
+
 /** One shell line for humans and dry runs: `env K=V … java …`. */
 export function renderPlan(plan: LaunchPlan): string {
   const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`)
