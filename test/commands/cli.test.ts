@@ -61,6 +61,12 @@ describe('flinkctl validate', () => {
     }
   })
 
+  it('uses the option catalog shipped in dist/ for typos', () => {
+    const dir = writeTree({'conf/config.yaml': 'taskmanager.numberOfTaskSlot: 2\n'})
+    const r = flinkctl(['validate', '-c', join(dir, 'conf')])
+    assert.match(r.stdout, /config\.yaml:1:1: warning CONF-UNKNOWN-KEY unknown key 'taskmanager\.numberOfTaskSlot'; did you mean 'taskmanager\.numberOfTaskSlots'\?/)
+  })
+
   it('never colours output when not a terminal or with NO_COLOR', () => {
     const dir = writeTree(BROKEN)
     for (const env of [{}, {NO_COLOR: '1', FORCE_COLOR: '1'}]) {
@@ -126,5 +132,45 @@ describe('flinkctl init', () => {
     assert.match(r.stderr, /HA-STORAGE-LOCAL/)
     assert.match(r.stderr, new RegExp(`${dir}/config\\.yaml`))
     assert.equal(existsSync(dir), false)
+  })
+})
+
+describe('flinkctl jobmanager/taskmanager start --dry-run', () => {
+  const fakeHome = () => writeTree({
+    'lib/flink-dist-1.20.0.jar': '', 'lib/log4j-core-2.17.1.jar': '',
+    'conf/config.yaml': 'high-availability.type: zookeeper\nhigh-availability.storageDir: hdfs:///ha\nhigh-availability.zookeeper.quorum: zk1:2181\njobmanager.memory.process.size: 1600m\ntaskmanager.memory.process.size: 1728m\n',
+    'conf/masters': 'jm1:8081\njm2:8082\n',
+    'conf/workers': 'tm1\ntm1\ntm2\n',
+  })
+
+  it('prints one exact command per master, and per workers line', () => {
+    const dir = fakeHome()
+    const jm = flinkctl(['jobmanager', 'start', '--dry-run', '--flink-home', dir], {USER: 'flink'})
+    assert.equal(jm.code, 0, jm.stderr)
+    assert.match(jm.stdout, /# jm1: standalonesession #0/)
+    assert.match(jm.stdout, /# jm2: standalonesession #0/)
+    assert.match(jm.stdout, /-Xmx1073741824 -Xms1073741824 -XX:MaxMetaspaceSize=268435456 .*StandaloneSessionClusterEntrypoint -D jobmanager\.memory\.off-heap\.size=134217728b .* --executionMode cluster --host jm2 --webui-port 8082/)
+    const tm = flinkctl(['taskmanager', 'start', '--dry-run', '--flink-home', dir, '--json'], {USER: 'flink'})
+    assert.equal(tm.code, 0, tm.stderr)
+    const plans = JSON.parse(tm.stdout).result.plans as Array<{host: string; index: number; argv: string[]; paths: {logFile: string}}>
+    assert.deepEqual(plans.map((p) => [p.host, p.index]), [['tm1', 0], ['tm1', 1], ['tm2', 0]])
+    assert.ok(plans[1]!.paths.logFile.endsWith('/log/flink-flink-taskexecutor-1-tm1.log'))
+    assert.ok(plans[0]!.argv.at(-1)!.startsWith('taskmanager.memory.jvm-overhead.max='))
+  })
+
+  it("accepts Flink's positional form for one host", () => {
+    const dir = fakeHome()
+    const r = flinkctl(['jobmanager', 'start', 'jm9', '9091', '--dry-run', '--flink-home', dir])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /# jm9: standalonesession #0/)
+    assert.match(r.stdout, /--host jm9 --webui-port 9091$/m)
+  })
+
+  it('refuses to act without --dry-run in this version (exit 2), and reports a bad memory config (exit 3)', () => {
+    const dir = fakeHome()
+    assert.equal(flinkctl(['jobmanager', 'start', '--flink-home', dir]).code, 2)
+    const bad = flinkctl(['taskmanager', 'start', '--dry-run', '--flink-home', dir, '-D', 'taskmanager.memory.task.heap.size=4g'])
+    assert.equal(bad.code, 3, bad.stdout + bad.stderr)
+    assert.match(bad.stderr, /^error: .*\n {2}hint: /)
   })
 })
