@@ -44,6 +44,16 @@ function planFor(conf: ClusterConf, daemon: DaemonType, host: string, req: PlanR
   }, () => readFileSync(conf.zoo!.file, 'utf8'))
 }
 
+/** Maps host entries in order, giving each the instance index it gets on its host (0, 1, … per host). */
+function perHostIndex<T extends {host: string}, R>(entries: readonly T[], fn: (entry: T, index: number) => R): R[] {
+  const seen = new Map<string, number>()
+  return entries.map((e) => {
+    const index = seen.get(e.host) ?? 0
+    seen.set(e.host, index + 1)
+    return fn(e, index)
+  })
+}
+
 /**
  * The JobManager plans start-cluster.sh would run: one per masters line with ZooKeeper HA
  * (`jobmanager.sh start <host> <port>`), else a single local JobManager.
@@ -54,12 +64,8 @@ export function jobManagerPlans(conf: ClusterConf, req: PlanRequest = {}): Launc
   if (!isZooKeeperHa(conf)) return [planFor(conf, 'standalonesession', 'localhost', req, {index: 0, javaMajor})]
   const masters = conf.masters?.entries ?? []
   if (masters.length === 0) throw new UsageError('ZooKeeper HA is on but conf/masters lists no host', 'add host:webui-port lines to conf/masters, or pass --host')
-  const seen = new Map<string, number>()
-  return masters.map((m) => {
-    const index = seen.get(m.host) ?? 0
-    seen.set(m.host, index + 1)
-    return planFor(conf, 'standalonesession', m.host, req, {index, jmHost: m.host, webuiPort: m.port ?? 0, javaMajor})
-  })
+  return perHostIndex(masters, (m, index) =>
+    planFor(conf, 'standalonesession', m.host, req, {index, jmHost: m.host, webuiPort: m.port ?? 0, javaMajor}))
 }
 
 /** One TaskManager plan per workers line (a repeated host means several TaskManagers there). */
@@ -68,12 +74,7 @@ export function taskManagerPlans(conf: ClusterConf, req: PlanRequest = {}): Laun
   if (req.host !== undefined) return [planFor(conf, 'taskexecutor', req.host, req, {index: 0, javaMajor})]
   const workers = conf.workers?.entries ?? []
   if (workers.length === 0) throw new UsageError('conf/workers lists no host', 'add one TaskManager host per line to conf/workers, or pass --host')
-  const seen = new Map<string, number>()
-  return workers.map((w) => {
-    const index = seen.get(w.host) ?? 0
-    seen.set(w.host, index + 1)
-    return planFor(conf, 'taskexecutor', w.host, req, {index, javaMajor})
-  })
+  return perHostIndex(workers, (w, index) => planFor(conf, 'taskexecutor', w.host, req, {index, javaMajor}))
 }
 
 /** One ZooKeeper peer plan per `server.N` of zoo.cfg (or only --peer-id N). */
@@ -83,10 +84,5 @@ export function zooKeeperPlans(conf: ClusterConf, req: PlanRequest = {}): Launch
   const chosen = req.peerId === undefined ? servers : servers.filter((s) => s.id === req.peerId)
   if (chosen.length === 0) throw new UsageError(`zoo.cfg has no server.${req.peerId}`, `use one of: ${servers.map((s) => s.id).join(', ')}`)
   const javaMajor = probeJavaMajor(chooseJava(conf, req.env ?? process.env).java)
-  const seen = new Map<string, number>()
-  return chosen.map((s) => {
-    const index = seen.get(s.host) ?? 0
-    seen.set(s.host, index + 1)
-    return planFor(conf, 'zookeeper', req.host ?? s.host, {...req, peerId: s.id}, {index, javaMajor})
-  })
+  return perHostIndex(chosen, (s, index) => planFor(conf, 'zookeeper', req.host ?? s.host, {...req, peerId: s.id}, {index, javaMajor}))
 }
