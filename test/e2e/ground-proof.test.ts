@@ -107,6 +107,10 @@ for (const {version, home} of groundFlinkHomes()) {
         await ground.keepLogs(join(LOGS_ON_FAILURE, version))
         console.error(`# hosts' logs kept in ${join(LOGS_ON_FAILURE, version)}`)
       }
+      if (process.env.FLINKCTL_GROUND_KEEP_UP) {
+        console.error(`# hosts left up for debugging: ssh -F ${ground.sshConfig} h1; tear down with test/ground/hosts/hosts.sh down`)
+        return
+      }
       await ground.down()
     })
 
