@@ -136,6 +136,8 @@ for (const {version, home} of groundFlinkHomes()) {
         return o.taskmanagers === 1 ? o : undefined
       })
       assert.equal(overview['slots-total'], 2)
+      const ui = await (await fetch(`${rest}/`, {signal: AbortSignal.timeout(5000)})).text()
+      assert.match(ui, /Apache Flink Web Dashboard/, 'the web UI is served from flink-runtime-web')
       // the JVMs really run where the plan said, under Flink's log naming
       const jm = await ground!.ssh('h1', `ls ${base}/log`)
       assert.match(jm.stdout, /flink-root-standalonesession-0-h1\.log/)
