@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {jobManagerPlans} from '../lib/cluster/plans.ts'
-import {loadCluster} from '../lib/conf/load.ts'
-import {UsageError} from '../lib/errors.ts'
-import {BaseCommand, confFlags} from '../lib/output/base-command.ts'
-import {planJson, renderPlans} from '../lib/output/plans.ts'
+import {BaseCommand} from '../lib/output/base-command.ts'
+import {planFlags, planRequest, requireDryRun, showPlans} from '../lib/output/plan-command.ts'
 
 export default class JobManager extends BaseCommand<typeof JobManager> {
   static override summary = 'Start a JobManager (standalonesession) the way jobmanager.sh does; --dry-run prints the exact command per host.'
@@ -18,27 +16,14 @@ export default class JobManager extends BaseCommand<typeof JobManager> {
     'webui-port': Args.integer({description: 'REST/web UI port for that JobManager', min: 0, max: 65535}),
   }
   static override flags = {
-    ...confFlags,
-    host: Flags.string({description: 'Host to start on (same as the positional host).'}),
+    ...planFlags,
     'webui-port': Flags.integer({description: 'REST/web UI port (same as the positional port).', min: 0, max: 65535}),
-    'dry-run': Flags.boolean({description: 'Print the plan per host; touch nothing.'}),
-    user: Flags.string({description: 'User the daemon runs as on the hosts (FLINK_IDENT_STRING; default: $USER).'}),
   }
 
-  async run(): Promise<{plans: unknown[]}> {
+  async run() {
     const {flags, args} = this
-    if (!flags['dry-run']) {
-      throw new UsageError('starting daemons on hosts is not available in this version; only --dry-run plans are', 'add --dry-run to see the exact command per host')
-    }
-    const conf = loadCluster({confDir: flags['conf-dir'], flinkHome: flags['flink-home'], flinkVersion: flags['flink-version'], dynamic: flags.dynamic})
-    const plans = jobManagerPlans(conf, {
-      host: flags.host ?? args.host,
-      webuiPort: flags['webui-port'] ?? args['webui-port'],
-      userArgs: (flags.dynamic ?? []).flatMap((d) => ['-D', d]),
-      foreground: args.action === 'start-foreground',
-      user: flags.user,
-    })
-    this.say(renderPlans(plans, this.out))
-    return {plans: plans.map(planJson)}
+    requireDryRun(flags['dry-run'])
+    const request = {...planRequest(flags, args.action, flags.host ?? args.host), webuiPort: flags['webui-port'] ?? args['webui-port']}
+    return showPlans(jobManagerPlans(this.loadConf(), request), (t) => this.say(t), this.out)
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, confFlags} from '../lib/output/base-command.ts'
 import {renderValidation, validationJson} from '../lib/output/validation.ts'
-import {validateConfDirs} from '../lib/validate/run.ts'
+import {validateConfDirs, validateRequestFromFlags} from '../lib/validate/run.ts'
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = 'Check a Flink configuration (HA keys, quorum, masters, zoo.cfg, types, typos) before any host is touched.'
@@ -22,13 +22,7 @@ Pass --conf-dir several times to validate clusters together: two clusters that w
 
   async run() {
     const {flags} = this
-    const outcome = validateConfDirs({
-      confDirs: flags['conf-dir'] ?? [undefined],
-      flinkHome: flags['flink-home'],
-      flinkVersion: flags['flink-version'],
-      dynamic: flags.dynamic,
-      strict: flags.strict,
-    })
+    const outcome = validateConfDirs(validateRequestFromFlags(flags))
     this.say(renderValidation(outcome, this.out, flags.quiet))
     const result = validationJson(outcome)
     if (outcome.failure) {

@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 import {effectiveConfig} from '../../lib/conf/effective.ts'
-import {loadCluster} from '../../lib/conf/load.ts'
 import {describeSource} from '../../lib/conf/types.ts'
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
 import {displayPath} from '../../lib/output/findings.ts'
@@ -21,7 +20,7 @@ export default class Config extends BaseCommand<typeof Config> {
 
   async run() {
     const {flags} = this
-    const conf = loadCluster({confDir: flags['conf-dir'], flinkHome: flags['flink-home'], flinkVersion: flags['flink-version'], dynamic: flags.dynamic})
+    const conf = this.loadConf()
     const values = effectiveConfig(conf, {withDefaults: flags.defaults}).filter((v) => !flags.grep || v.key.includes(flags.grep))
     const rows = values.map((v) => [
       v.key,

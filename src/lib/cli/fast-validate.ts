@@ -3,7 +3,7 @@ import {isFlinkctlError} from '../errors.ts'
 import {errorEnvelope, renderInternalError, renderUserError, successEnvelope} from '../output/envelope.ts'
 import {makeStyle} from '../output/style.ts'
 import {renderValidation, validationJson} from '../output/validation.ts'
-import {validateConfDirs} from '../validate/run.ts'
+import {validateConfDirs, validateRequestFromFlags} from '../validate/run.ts'
 
 /**
  * `flinkctl validate` without loading oclif: the command is run before every deploy and in CI
@@ -37,13 +37,7 @@ export function runFastValidate(argv: readonly string[]): boolean {
   const out = makeStyle(process.stdout, {json})
   const err = makeStyle(process.stderr, {json})
   try {
-    const outcome = validateConfDirs({
-      confDirs: flags['conf-dir'] ?? [undefined],
-      flinkHome: flags['flink-home'],
-      flinkVersion: flags['flink-version'],
-      dynamic: flags.dynamic,
-      strict: flags.strict,
-    })
+    const outcome = validateConfDirs(validateRequestFromFlags(flags))
     const result = validationJson(outcome)
     if (!json) process.stdout.write(`${renderValidation(outcome, out, flags.quiet)}\n`)
     if (outcome.failure) {

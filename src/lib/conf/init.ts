@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
 import {ConfigError, UsageError} from '../errors.ts'
 
@@ -113,4 +113,3 @@ export function writeConfDir(dir: string, files: Map<string, string>, force = fa
   return [...files.keys()].map((f) => join(target, f))
 }
 
-export const copyFile = copyFileSync

@@ -1,4 +1,6 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {loadCluster} from '../conf/load.ts'
+import type {ClusterConf} from '../conf/types.ts'
 import {ExitCode, isFlinkctlError} from '../errors.ts'
 import {errorEnvelope, renderInternalError, renderUserError, successEnvelope} from './envelope.ts'
 import {makeStyle, type Style} from './style.ts'
@@ -49,6 +51,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as InferredArgs<T>
     this.out = makeStyle(process.stdout, {json: this.jsonEnabled()})
     this.err = makeStyle(process.stderr, {json: this.jsonEnabled()})
+  }
+
+  /** The cluster named by the shared configuration flags (confFlags). */
+  protected loadConf(): ClusterConf {
+    const f = this.flags as unknown as {'conf-dir'?: string; 'flink-home'?: string; 'flink-version'?: string; dynamic?: string[]}
+    return loadCluster({confDir: f['conf-dir'], flinkHome: f['flink-home'], flinkVersion: f['flink-version'], dynamic: f.dynamic})
   }
 
   /** Human output on stdout; silent under --json. */

@@ -20,6 +20,11 @@ export interface ValidateOutcome {
   failure?: ConfigError
 }
 
+/** The `validate` flags, as both the oclif command and the fast path parse them. */
+export function validateRequestFromFlags(flags: {'conf-dir'?: string[]; 'flink-home'?: string; 'flink-version'?: string; dynamic?: string[]; strict?: boolean}): ValidateRequest {
+  return {confDirs: flags['conf-dir'] ?? [undefined], flinkHome: flags['flink-home'], flinkVersion: flags['flink-version'], dynamic: flags.dynamic, strict: flags.strict}
+}
+
 /** Loads and validates one or more conf dirs together (the `validate` command's whole job). */
 export function validateConfDirs(req: ValidateRequest): ValidateOutcome {
   const confs = req.confDirs.map((confDir) =>
