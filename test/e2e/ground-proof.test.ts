@@ -136,7 +136,11 @@ for (const {version, home} of groundFlinkHomes()) {
         return o.taskmanagers === 1 ? o : undefined
       })
       assert.equal(overview['slots-total'], 2)
-      const ui = await (await fetch(`${rest}/`, {signal: AbortSignal.timeout(5000)})).text()
+      // the static file handler answers 503 while its leader retrieval settles, like every REST handler
+      const ui = await waitFor('the web UI', 30_000, async () => {
+        const res = await fetch(`${rest}/`, {signal: AbortSignal.timeout(5000)})
+        return res.ok ? res.text() : undefined
+      })
       assert.match(ui, /Apache Flink Web Dashboard/, 'the web UI is served from flink-runtime-web')
       // the JVMs really run where the plan said, under Flink's log naming
       const jm = await ground!.ssh('h1', `ls ${base}/log`)
