@@ -1,24 +1,31 @@
-import {Args} from '@oclif/core'
-import {taskManagerPlans} from '../lib/cluster/plans.ts'
+import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../lib/output/base-command.ts'
-import {planFlags, planRequest, requireDryRun, showPlans} from '../lib/output/plan-command.ts'
+import {DAEMON_ACTIONS, daemonFlags, runDaemonAction} from '../lib/output/daemon-command.ts'
 
 export default class TaskManager extends BaseCommand<typeof TaskManager> {
-  static override summary = 'Start a TaskManager (taskexecutor) the way taskmanager.sh does; --dry-run prints the exact command per host.'
-  static override description = 'Without --host, plans one TaskManager per line of conf/workers (a host listed twice gets two).'
+  static override summary = 'Start, stop or inspect TaskManagers (taskexecutor) on this machine or --host, as taskmanager.sh does.'
+  static override description = `start: pushes the conf and starts TaskManagers until --count of them run on the host (default 1), each with Flink's pid and log naming. stop: the newest instance; stop-all: every instance. Only processes whose pid and command line match are signalled.
+Exit codes: 0 done, 3 invalid configuration, 6 failed on the host.`
   static override examples = [
-    {command: '<%= config.bin %> taskmanager start --dry-run --conf-dir conf', description: 'Show the command for every worker.'},
-    {command: '<%= config.bin %> taskmanager start --host tm3 --dry-run -D taskmanager.numberOfTaskSlots=4', description: 'One TaskManager on tm3 with 4 slots.'},
+    {command: '<%= config.bin %> taskmanager start --host tm1', description: 'One TaskManager on tm1 (none if one already runs).'},
+    {command: '<%= config.bin %> taskmanager start --host tm1 --count 2', description: 'Make it two on tm1.'},
+    {command: '<%= config.bin %> taskmanager stop-all --host tm1', description: 'Stop every TaskManager recorded on tm1.'},
+    {command: '<%= config.bin %> taskmanager status --host tm1 --json', description: 'Pids, states and uptimes on tm1.'},
   ]
   static override args = {
-    action: Args.string({description: 'what to do', options: ['start', 'start-foreground'], required: true}),
-    host: Args.string({description: 'host to start on (default: every worker)'}),
+    action: Args.string({description: 'what to do', options: [...DAEMON_ACTIONS], required: true}),
+    host: Args.string({description: 'host (same as --host)'}),
   }
-  static override flags = planFlags
+  static override flags = {
+    ...daemonFlags,
+    count: Flags.integer({description: 'start: how many TaskManagers should run on the host (default 1).', min: 1}),
+  }
 
   async run() {
     const {flags, args} = this
-    requireDryRun(flags['dry-run'])
-    return showPlans(taskManagerPlans(this.loadConf(), planRequest(flags, args.action, flags.host ?? args.host)), (t) => this.say(t), this.out)
+    return runDaemonAction(this.loadConf(), args.action, {
+      daemon: 'taskexecutor', host: flags.host ?? args.host, count: flags.count,
+      push: flags.push, dryRun: flags['dry-run'], user: flags.user, userArgs: (flags.dynamic ?? []).flatMap((d) => ['-D', d]),
+    }, flags, {say: (t) => this.say(t), out: this.out, err: this.err, json: this.jsonEnabled()})
   }
 }

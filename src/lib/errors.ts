@@ -58,3 +58,16 @@ export class UsageError extends FlinkctlError {
 export function isFlinkctlError(err: unknown): err is FlinkctlError {
   return err instanceof FlinkctlError
 }
+
+/**
+ * A command that did part of its job (some hosts failed, or readiness timed out): the result
+ * is still reported in full, beside the error, and the exit code says which case it was.
+ */
+export class OutcomeError extends FlinkctlError {
+  readonly result: unknown
+  constructor(message: string, opts: ErrorOptions & {result: unknown}) {
+    super(message, opts)
+    this.name = 'OutcomeError'
+    this.result = opts.result
+  }
+}

@@ -135,7 +135,7 @@ describe('flinkctl init', () => {
   })
 })
 
-describe('flinkctl jobmanager/taskmanager start --dry-run', () => {
+describe('flinkctl start-cluster / jobmanager / taskmanager --dry-run', () => {
   const fakeHome = () => writeTree({
     'lib/flink-dist-1.20.0.jar': '', 'lib/log4j-core-2.17.1.jar': '',
     'conf/config.yaml': 'high-availability.type: zookeeper\nhigh-availability.storageDir: hdfs:///ha\nhigh-availability.zookeeper.quorum: zk1:2181\njobmanager.memory.process.size: 1600m\ntaskmanager.memory.process.size: 1728m\n',
@@ -143,19 +143,27 @@ describe('flinkctl jobmanager/taskmanager start --dry-run', () => {
     'conf/workers': 'tm1\ntm1\ntm2\n',
   })
 
-  it('prints one exact command per master, and per workers line', () => {
+  it('start-cluster prints one exact command per master, and per workers line', () => {
     const dir = fakeHome()
-    const jm = flinkctl(['jobmanager', 'start', '--dry-run', '--flink-home', dir], {USER: 'flink'})
-    assert.equal(jm.code, 0, jm.stderr)
-    assert.match(jm.stdout, /# jm1: standalonesession #0/)
-    assert.match(jm.stdout, /# jm2: standalonesession #0/)
-    assert.match(jm.stdout, /-Xmx1073741824 -Xms1073741824 -XX:MaxMetaspaceSize=268435456 .*StandaloneSessionClusterEntrypoint -D jobmanager\.memory\.off-heap\.size=134217728b .* --executionMode cluster --host jm2 --webui-port 8082/)
-    const tm = flinkctl(['taskmanager', 'start', '--dry-run', '--flink-home', dir, '--json'], {USER: 'flink'})
+    const r = flinkctl(['start-cluster', '--dry-run', '--flink-home', dir, '--user', 'flink'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /# jm1: standalonesession #0/)
+    assert.match(r.stdout, /# jm2: standalonesession #0/)
+    assert.match(r.stdout, /-Xmx1073741824 -Xms1073741824 -XX:MaxMetaspaceSize=268435456 .*StandaloneSessionClusterEntrypoint -D jobmanager\.memory\.off-heap\.size=134217728b .* --executionMode cluster --host jm2 --webui-port 8082/)
+    const tm = flinkctl(['start-cluster', '--dry-run', '--flink-home', dir, '--json', '--user', 'flink'])
     assert.equal(tm.code, 0, tm.stderr)
-    const plans = JSON.parse(tm.stdout).result.plans as Array<{host: string; index: number; argv: string[]; paths: {logFile: string}}>
-    assert.deepEqual(plans.map((p) => [p.host, p.index]), [['tm1', 0], ['tm1', 1], ['tm2', 0]])
-    assert.ok(plans[1]!.paths.logFile.endsWith('/log/flink-flink-taskexecutor-1-tm1.log'))
-    assert.ok(plans[0]!.argv.at(-1)!.startsWith('taskmanager.memory.jvm-overhead.max='))
+    const plans = JSON.parse(tm.stdout).result.plans as Array<{host: string; daemon: string; index: number; argv: string[]; paths: {logFile: string}}>
+    assert.deepEqual(plans.map((p) => [p.host, p.daemon, p.index]), [['jm1', 'standalonesession', 0], ['jm2', 'standalonesession', 0], ['tm1', 'taskexecutor', 0], ['tm1', 'taskexecutor', 1], ['tm2', 'taskexecutor', 0]])
+    assert.ok(plans[3]!.paths.logFile.endsWith('/log/flink-flink-taskexecutor-1-tm1.log'))
+    assert.ok(plans[2]!.argv.at(-1)!.startsWith('taskmanager.memory.jvm-overhead.max='))
+  })
+
+  it('a daemon command acts on this machine by default, --count TaskManagers of them', () => {
+    const dir = fakeHome()
+    const r = flinkctl(['taskmanager', 'start', '--count', '2', '--dry-run', '--flink-home', dir, '--json', '--user', 'flink'])
+    assert.equal(r.code, 0, r.stderr)
+    const plans = JSON.parse(r.stdout).result.plans as Array<{host: string; index: number}>
+    assert.deepEqual(plans.map((p) => [p.host, p.index]), [['localhost', 0], ['localhost', 1]])
   })
 
   it("accepts Flink's positional form for one host", () => {
@@ -166,9 +174,9 @@ describe('flinkctl jobmanager/taskmanager start --dry-run', () => {
     assert.match(r.stdout, /--host jm9 --webui-port 9091$/m)
   })
 
-  it('refuses to act without --dry-run in this version (exit 2), and reports a bad memory config (exit 3)', () => {
+  it('rejects an unknown action (exit 2), and reports a bad memory config before touching a host (exit 3)', () => {
     const dir = fakeHome()
-    assert.equal(flinkctl(['jobmanager', 'start', '--flink-home', dir]).code, 2)
+    assert.equal(flinkctl(['jobmanager', 'launch', '--flink-home', dir]).code, 2)
     const bad = flinkctl(['taskmanager', 'start', '--dry-run', '--flink-home', dir, '-D', 'taskmanager.memory.task.heap.size=4g'])
     assert.equal(bad.code, 3, bad.stdout + bad.stderr)
     assert.match(bad.stderr, /^error: .*\n {2}hint: /)

@@ -32,13 +32,18 @@ describe('--json contracts', () => {
     assert.equal(c.code, 0)
     const values = successEnvelopeSchema(configResultSchema).parse(c.doc).result.values
     assert.ok(values.some((v) => v.source.kind === 'default'), 'defaults come from the generated option catalog')
-    const p = json(['taskmanager', 'start', '--dry-run', '--flink-home', home])
+    // an invalid configuration is refused before any plan is made (rest.port: 8x)
+    const refused = json(['taskmanager', 'start', '--dry-run', '--flink-home', home])
+    assert.equal(refused.code, 3)
+    assert.equal(errorEnvelopeSchema.parse(refused.doc).error.code, 'CONFIG_INVALID')
+    const good = writeTree({'lib/flink-dist-2.3.0.jar': '', 'conf/config.yaml': 'jobmanager.memory.process.size: 1g\ntaskmanager.memory.process.size: 1g\n', 'conf/workers': 'tm1\n'})
+    const p = json(['taskmanager', 'start', '--dry-run', '--flink-home', good])
     assert.equal(p.code, 0)
     successEnvelopeSchema(plansResultSchema).parse(p.doc)
   })
 
   it('usage and internal errors keep the envelope', () => {
-    const usage = json(['jobmanager', 'start', '--flink-home', home])
+    const usage = json(['jobmanager', 'launch', '--flink-home', home])
     assert.equal(usage.code, 2)
     assert.equal(errorEnvelopeSchema.parse(usage.doc).error.exit, 2)
   })

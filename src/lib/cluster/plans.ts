@@ -16,6 +16,8 @@ export interface PlanRequest {
   foreground?: boolean
   /** The user the daemons run as on the hosts (FLINK_IDENT_STRING). */
   user?: string
+  /** The account on each host, when no --user is given (the SSH user; $USER locally). */
+  userOf?: (host: string) => string
   /** Environment of the hosts, when known (the local one for localhost). */
   env?: Env
 }
@@ -39,7 +41,7 @@ export function probeJavaMajor(java: string): number | undefined {
 function planFor(conf: ClusterConf, daemon: DaemonType, host: string, req: PlanRequest, extra: {index: number; jmHost?: string; webuiPort?: number; javaMajor?: number}): LaunchPlan {
   const env = req.env ?? (LOCAL.has(host) ? process.env : {})
   return planDaemon(conf, {
-    daemon, host, env, user: req.user ?? localUser(), index: extra.index, javaMajor: extra.javaMajor,
+    daemon, host, env, user: req.user ?? req.userOf?.(host) ?? localUser(), index: extra.index, javaMajor: extra.javaMajor,
     jmHost: extra.jmHost, webuiPort: extra.webuiPort, userArgs: req.userArgs, foreground: req.foreground, peerId: req.peerId,
   }, () => readFileSync(conf.zoo!.file, 'utf8'))
 }
@@ -85,4 +87,26 @@ export function zooKeeperPlans(conf: ClusterConf, req: PlanRequest = {}): Launch
   if (chosen.length === 0) throw new UsageError(`zoo.cfg has no server.${req.peerId}`, `use one of: ${servers.map((s) => s.id).join(', ')}`)
   const javaMajor = probeJavaMajor(chooseJava(conf, req.env ?? process.env).java)
   return perHostIndex(chosen, (s, index) => planFor(conf, 'zookeeper', req.host ?? s.host, {...req, peerId: s.id}, {index, javaMajor}))
+}
+
+/**
+ * The plans of one daemon command (`jobmanager start [host] [port]`, `taskmanager start`, …):
+ * on --host or this machine, as jobmanager.sh/taskmanager.sh/historyserver.sh would run them.
+ * A ZooKeeper peer runs where its server.N line says unless a host is given.
+ */
+export function daemonPlans(conf: ClusterConf, daemon: DaemonType, req: PlanRequest & {count?: number}): LaunchPlan[] {
+  const host = req.host ?? 'localhost'
+  const javaMajor = () => probeJavaMajor(chooseJava(conf, req.env ?? process.env).java)
+  switch (daemon) {
+    case 'zookeeper':
+      return zooKeeperPlans(conf, req)
+    case 'taskexecutor': {
+      const major = javaMajor()
+      return Array.from({length: Math.max(1, req.count ?? 1)}, (_, index) => planFor(conf, 'taskexecutor', host, req, {index, javaMajor: major}))
+    }
+    case 'standalonesession':
+      return [planFor(conf, daemon, host, req, {index: 0, jmHost: req.host, webuiPort: req.webuiPort, javaMajor: javaMajor()})]
+    default:
+      return [planFor(conf, daemon, host, req, {index: 0, javaMajor: javaMajor()})]
+  }
 }

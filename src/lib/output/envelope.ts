@@ -1,4 +1,4 @@
-import {ExitCode, isFlinkctlError} from '../errors.ts'
+import {ExitCode, isFlinkctlError, OutcomeError} from '../errors.ts'
 import type {Style} from './style.ts'
 
 /** The --json envelope of a successful command. */
@@ -12,7 +12,9 @@ export function errorEnvelope(command: string | undefined, err: unknown) {
     : e.oclif?.exit === ExitCode.Usage
       ? {code: 'USAGE', message: e.message, exit: ExitCode.Usage}
       : {code: 'INTERNAL', message: e.message, exit: ExitCode.Internal}
-  return {ok: false, command, error}
+  // a partial outcome keeps its per-host result next to the error
+  const result = err instanceof OutcomeError ? err.result : undefined
+  return result === undefined ? {ok: false, command, error} : {ok: false, command, result, error}
 }
 
 /** `error: …` and `  hint: …` for a user mistake; never a stack trace. */

@@ -58,6 +58,8 @@ export const plansResultSchema = z.object({
 export const errorEnvelopeSchema = z.object({
   ok: z.literal(false),
   command: z.string().optional(),
+  /** Present when the command did part of its job: the per-host outcome. */
+  result: z.unknown().optional(),
   error: z.object({code: z.string(), message: z.string(), hint: z.string().optional(), exit: z.number().int().min(1).max(7), details: z.unknown().optional()}),
 })
 

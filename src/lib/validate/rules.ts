@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs'
 import {type Catalog, type OptionInfo} from '../conf/catalog.ts'
 import {atLeast, below, KEY_ALIASES} from '../conf/keys.ts'
 import {getValue, haMode, isZooKeeperHa, type Resolved} from '../conf/load.ts'
@@ -384,6 +385,24 @@ const allMastersLocal = (ctx: RuleContext): boolean =>
   (ctx.conf.masters?.entries ?? []).every((m) => LOCAL_HOSTS.has(m.host)) &&
   (ctx.conf.workers?.entries ?? []).every((w) => LOCAL_HOSTS.has(w.host))
 
+/**
+ * True when the line of the entry, or the comment lines right above it, say the path is shared
+ * (`# shared: NFS mount on every master`): the operator's word that a file:// path is not local.
+ */
+function declaredShared(entry: ConfigEntry | undefined): boolean {
+  if (entry?.source.kind !== 'file') return false
+  let lines: string[]
+  try {
+    lines = readFileSync(entry.source.file, 'utf8').split('\n')
+  } catch {
+    return false
+  }
+  const said = (l: string | undefined) => l !== undefined && /#.*\bshared\b/i.test(l)
+  if (said(lines[entry.source.line - 1])) return true
+  for (let i = entry.source.line - 2; i >= 0 && /^\s*#/.test(lines[i]!); i--) if (said(lines[i])) return true
+  return false
+}
+
 const haStorageLocal: Rule = {
   id: 'HA-STORAGE-LOCAL',
   severity: 'error',
@@ -394,10 +413,10 @@ const haStorageLocal: Rule = {
     if (!v) return []
     const text = v.value.trim()
     if (!(text.startsWith('file:') || text.startsWith('/'))) return []
-    if (allMastersLocal(ctx)) return []
+    if (allMastersLocal(ctx) || declaredShared(v.entry)) return []
     return [finding(this, {...at(v.entry), key: v.foundAs,
       message: `'${text}' is a local path: a standby JobManager on another host cannot read what the leader wrote`,
-      hint: 'use shared storage (hdfs://, s3://, or a file:// path on an NFS mount every master has) and say so in a comment'})]
+      hint: 'use shared storage (hdfs://, s3://), or, for a path on a mount every master shares, say so in a comment on the line above: # shared: NFS on every master'})]
   },
 }
 
@@ -561,7 +580,9 @@ const zkDataDir: Rule = {
         hint: 'add dataDir=/var/lib/flink/zookeeper (a persistent local directory)'})]
     }
     if (/^\/tmp(\/|$)/.test(dataDir.value) || /^\/var\/tmp(\/|$)/.test(dataDir.value)) {
-      return [finding(this, {file: zoo.file, line: dataDir.line, col: dataDir.col, key: 'dataDir', severity: 'warning',
+      // every peer on this one machine is a demo or test quorum: say it, don't warn
+      const demo = zoo.servers.every((s) => LOCAL_HOSTS.has(s.host))
+      return [finding(this, {file: zoo.file, line: dataDir.line, col: dataDir.col, key: 'dataDir', severity: demo ? 'info' : 'warning',
         message: `dataDir ${dataDir.value} is under a temporary directory, which is cleaned on reboot`,
         hint: 'use a persistent directory such as /var/lib/flink/zookeeper'})]
     }

@@ -64,6 +64,8 @@ const FAIL: Case[] = [
   {rule: 'ZK-SERVERS-MISMATCH', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('server.3=zk3', 'server.3=zk9')}, at: ['zoo.cfg', 8], says: 'zk9'},
   {rule: 'ZK-DATADIR', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('dataDir=/var/lib/zookeeper\n', '')}, severity: 'error'},
   {rule: 'ZK-DATADIR', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('/var/lib/zookeeper', '/tmp/zookeeper')}, at: ['zoo.cfg', 4], severity: 'warning'},
+  // a quorum all on this machine is a demo: /tmp is said, not warned about
+  {rule: 'ZK-DATADIR', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('/var/lib/zookeeper', '/tmp/zookeeper').replace(/=zk\d/g, '=localhost')}, at: ['zoo.cfg', 4], severity: 'info'},
   {rule: 'ZK-SESSION-TIMEOUT', files: {'conf/config.yaml': cfg('high-availability.zookeeper.client.session-timeout: 60000\n', ['high-availability.zookeeper.client.session-timeout'])}, at: ['config.yaml', 8], says: '40000'},
   {rule: 'HA-CLUSTER-ID', files: {'conf/config.yaml': cfg('', ['high-availability.cluster-id'])}, says: '/default'},
   {rule: 'HA-ACL', files: {'conf/config.yaml': cfg('high-availability.zookeeper.client.acl: creator\nzookeeper.sasl.disable: true\n')}, at: ['config.yaml', 9]},
@@ -93,6 +95,8 @@ const PASS: Case[] = [
   {rule: 'CONF-UNKNOWN-KEY', files: {'conf/config.yaml': cfg('metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory\nenv.java.opts.jobmanager: -Xss4m\n')}},
   {rule: 'HA-TYPE-VERSION', version: '1.17.2', files: {'conf/config.yaml': null, 'conf/flink-conf.yaml': cfg('')}},
   {rule: 'HA-STORAGE-LOCAL', files: {'conf/config.yaml': cfg('high-availability.storageDir: file:///var/flink/ha\n', ['high-availability.storageDir']), 'conf/masters': 'localhost:8081\nlocalhost:8082\n', 'conf/workers': 'localhost\n'}},
+  {rule: 'HA-STORAGE-LOCAL', files: {'conf/config.yaml': cfg('# shared: NFS mount on every master\nhigh-availability.storageDir: file:///var/flink/ha\n', ['high-availability.storageDir'])}},
+  {rule: 'HA-STORAGE-LOCAL', files: {'conf/config.yaml': cfg('high-availability.storageDir: file:///var/flink/ha  # shared (NFS)\n', ['high-availability.storageDir'])}},
   {rule: 'ZK-SESSION-TIMEOUT', files: {'conf/config.yaml': cfg('high-availability.zookeeper.client.session-timeout: 60000\n', ['high-availability.zookeeper.client.session-timeout']), 'conf/zoo.cfg': BASE['conf/zoo.cfg']! + 'maxSessionTimeout=60000\n'}},
   {rule: 'MASTERS-DUPLICATE', files: {'conf/masters': 'jm1:8081\njm1:8082\n'}},
   {rule: 'ZK-SERVERS-MISMATCH', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('clientPort=2181\n', '').replace('server.1=zk1:2888:3888', 'server.1=zk1:2888:3888;2181')}},

@@ -1,0 +1,196 @@
+// The hosts of one flinkctl command: each name becomes a LocalHost or an SshHost once, SSH
+// connections are opened on first use and kept for the whole command, and work fans out over
+// the hosts with a bounded number in flight.
+import {hostname} from 'node:os'
+import {ConfigError} from '../errors.ts'
+import {splitWords} from '../launch/shell.ts'
+import {DEFAULT_PARALLEL, fanOut, type HostOutcome} from './fan-out.ts'
+import {assertOk, type ExecOptions, type ExecResult, type Host} from './host.ts'
+import {LOCAL_NAMES, LocalHost} from './local.ts'
+import {type LocalContext, localContext, type SshConfig} from './ssh-config.ts'
+import {JumpConnections, loadRemoteSshConfig, type RemoteOptions, SshHost} from './ssh.ts'
+
+export type {RemoteOptions} from './ssh.ts'
+
+/** True for names that mean this machine (LOCAL_NAMES and os.hostname(), short or full). */
+export function isLocalName(name: string, localHostname = hostname()): boolean {
+  const n = name.toLowerCase()
+  const h = localHostname.toLowerCase()
+  return LOCAL_NAMES.has(n) || n === h || n === h.split('.')[0]
+}
+
+export class HostPool {
+  readonly opts: RemoteOptions
+  readonly #hosts = new Map<string, Host>()
+  readonly #jumps = new JumpConnections()
+  readonly #context: LocalContext
+  #config: SshConfig | undefined
+
+  constructor(opts: RemoteOptions = {}, deps: {context?: LocalContext; config?: SshConfig} = {}) {
+    this.opts = opts
+    this.#context = deps.context ?? localContext()
+    this.#config = deps.config
+  }
+
+  /** The ssh configuration, read once (a ConfigError when it is unreadable or wrong). */
+  sshConfig(): SshConfig {
+    this.#config ??= loadRemoteSshConfig(this.opts, this.#context)
+    return this.#config
+  }
+
+  /** The host for a name from the conf files; the same object for the same name. */
+  get(name: string): Host {
+    let host = this.#hosts.get(name)
+    if (!host) {
+      host =
+        !this.opts.forceSsh && isLocalName(name, this.#context.hostname)
+          ? new LocalHost(name, {commandTimeoutMs: this.opts.commandTimeoutMs})
+          : new SshHost(name, {...this.opts, config: this.sshConfig(), context: this.#context, jumps: this.#jumps})
+      this.#hosts.set(name, host)
+    }
+    return host
+  }
+
+  /**
+   * Runs fn on every named host, at most `parallel` at once (default: the pool's, else 32).
+   * One outcome per name, in order; a failure stays with its host. Duplicates are the caller's.
+   */
+  async forEach<T>(names: readonly string[], fn: (host: Host) => Promise<T>, opts: {parallel?: number} = {}): Promise<HostOutcome<T>[]> {
+    // a broken ssh config fails the whole command, not each host: resolve every host first
+    for (const n of names) this.get(n)
+    return fanOut(names, (name) => fn(this.get(name)), {parallel: opts.parallel ?? this.opts.parallel ?? DEFAULT_PARALLEL})
+  }
+
+  /** The same script on every host; a non-zero exit is a failed outcome carrying exit status and stderr tail. */
+  shEach(names: readonly string[], what: string, script: string, args: readonly string[] = [], opts: ExecOptions & {parallel?: number} = {}): Promise<HostOutcome<ExecResult>[]> {
+    const {parallel, ...exec} = opts
+    return this.forEach(names, async (host) => assertOk(host, what, await host.sh(script, args, exec)), {parallel})
+  }
+
+  /**
+   * The address a name stands for from this machine: the ssh config's HostName for SSH hosts
+   * (the conf may say h1 where ~/.ssh/config maps h1 to 10.0.0.11), the name itself otherwise.
+   * Never connects.
+   */
+  addressOf(name: string): string {
+    if (!this.opts.forceSsh && isLocalName(name, this.#context.hostname)) return name
+    try {
+      const host = this.get(name)
+      return host instanceof SshHost ? host.resolved.hostName : name
+    } catch {
+      return name
+    }
+  }
+
+  /** Notes from the SSH hosts so far (skipped Match blocks and keys, recorded host keys). */
+  notes(): string[] {
+    const all = [...this.#hosts.values()].flatMap((h) => (h instanceof SshHost ? h.notes : []))
+    return [...new Set(all)]
+  }
+
+  /** Closes every connection (hosts, then jump hosts); the pool can be used again afterwards. */
+  async close(): Promise<void> {
+    const hosts = [...this.#hosts.values()]
+    this.#hosts.clear()
+    await Promise.all(hosts.map((h) => h.close().catch(() => {})))
+    await this.#jumps.close()
+  }
+}
+
+/** Flags that change nothing for flinkctl (it never allocates a tty, forwards, or reads stdin). */
+const IGNORED_FLAGS = new Set(['q', 'T', 'n', 'x', 'X', 'Y', 'a', 'A', 'C', 'v', 'k', 't', '4', '6', 'g'])
+/** Flags with an argument that change nothing for flinkctl. */
+const IGNORED_WITH_ARG = new Set(['E', 'S', 'c', 'm', 'e'])
+
+/**
+ * Reads Flink's env.ssh.opts (what bin/*.sh put, word-split and unquoted, between `ssh` and the
+ * host) into RemoteOptions: -F, -i, -p, -l, -J and -o Key=Value are honoured; harmless flags
+ * (-q -T -n -x -A -C -v -t …) are ignored; anything else (-L, -R, -D, -N, -f, -b, …) is a
+ * ConfigError naming the option, since flinkctl could not do what it asks.
+ *
+ * StrictHostKeyChecking: accept-new and no both become acceptNewHostKeys. flinkctl trusts and
+ * records a key it has never seen, but it never connects to a host whose recorded key changed,
+ * whatever the option says (ssh with "no" would connect with a warning).
+ */
+export function remoteOptionsFromSshOpts(text: string): RemoteOptions {
+  const words = splitWords(text)
+  const opts: RemoteOptions = {}
+  const where = (o: string) => `env.ssh.opts: ${o}`
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!
+    if (!w.startsWith('-') || w === '-') {
+      throw new ConfigError(`${where(w)} is not an ssh option`, {code: 'SSH_OPTS', hint: 'env.ssh.opts may hold ssh options only (e.g. -p 2222 -o ConnectTimeout=5); the host comes from masters/workers/zoo.cfg'})
+    }
+    // a bundle of flags (-qT), the last of which may take an argument (-qp 22, -p22)
+    let j = 1
+    while (j < w.length) {
+      const f = w[j]!
+      const takesArg = 'FipolJ'.includes(f) || IGNORED_WITH_ARG.has(f)
+      if (!takesArg) {
+        if (!IGNORED_FLAGS.has(f)) throw unsupported(f)
+        j++
+        continue
+      }
+      let arg = w.slice(j + 1)
+      if (arg === '') {
+        arg = words[++i] ?? ''
+        if (arg === '') throw new ConfigError(`${where(`-${f}`)} needs a value`, {code: 'SSH_OPTS'})
+      }
+      applyOption(opts, f, arg, where)
+      break
+    }
+  }
+  return opts
+}
+
+function unsupported(f: string): ConfigError {
+  return new ConfigError(`env.ssh.opts: ssh option -${f} is not supported by flinkctl`, {
+    code: 'SSH_OPTS',
+    hint: 'flinkctl honours -F -i -p -l -J -o and ignores -q -T -n -x -A -C -v -t; remove the option or move it to your ~/.ssh/config',
+  })
+}
+
+function applyOption(opts: RemoteOptions, f: string, arg: string, where: (o: string) => string): void {
+  switch (f) {
+    case 'F':
+      opts.sshConfigFile = arg
+      return
+    case 'i':
+      ;(opts.identityFiles ??= []).push(arg)
+      return
+    case 'l':
+      opts.user = arg
+      return
+    case 'J':
+      opts.proxyJump = arg
+      return
+    case 'p': {
+      const port = /^\d+$/.test(arg) ? Number(arg) : NaN
+      if (!(port >= 1 && port <= 65535)) throw new ConfigError(`${where(`-p ${arg}`)}: not a port number`, {code: 'SSH_OPTS'})
+      opts.port = port
+      return
+    }
+    case 'o': {
+      const m = /^([A-Za-z][A-Za-z0-9]*)(?:=|$)(.*)$/.exec(arg)
+      if (!m || m[2] === '') {
+        throw new ConfigError(`${where(`-o ${arg}`)}: expected Key=Value`, {code: 'SSH_OPTS', hint: 'env.ssh.opts is split on blanks, so write -o Key=Value without spaces'})
+      }
+      const key = m[1]!
+      const value = m[2]!
+      if (key.toLowerCase() === 'identityfile') {
+        ;(opts.identityFiles ??= []).push(value)
+        return
+      }
+      if (key.toLowerCase() === 'stricthostkeychecking') {
+        const v = value.toLowerCase()
+        if (v === 'accept-new' || v === 'no' || v === 'off') opts.acceptNewHostKeys = true
+        else if (!['yes', 'ask', 'true'].includes(v)) throw new ConfigError(`${where(`-o ${arg}`)}: StrictHostKeyChecking must be yes, ask, accept-new or no`, {code: 'SSH_OPTS'})
+        return
+      }
+      ;(opts.extraOptions ??= {})[key] = value
+      return
+    }
+    default:
+      return // IGNORED_WITH_ARG
+  }
+}

@@ -1,0 +1,197 @@
+import {ExitCode, FlinkctlError} from '../errors.ts'
+
+/**
+ * Codes: REST_LEADER_ELECTION (503 "ongoing leader election": no leader known yet),
+ * REST_HTTP (any other non-2xx), REST_UNREACHABLE (no TCP/TLS connection), REST_TIMEOUT,
+ * REST_BAD_RESPONSE (2xx whose body is not the JSON expected).
+ */
+export class RestError extends FlinkctlError {
+  readonly url: string
+  /** HTTP status; undefined when no response arrived. */
+  readonly status: number | undefined
+  /** Response body as text (may be long: Flink puts server stack traces in 500 answers). */
+  readonly body: string | undefined
+  /** Flink's `errors` array, when the body had one. */
+  readonly errors: string[]
+  /** 503 with Flink's "ongoing leader election" text: retry, a leader is being elected. */
+  readonly leaderElection: boolean
+
+  constructor(message: string, opts: {code: string; url: string; status?: number; body?: string; errors?: string[]; hint?: string; cause?: unknown}) {
+    super(message, {code: opts.code, exit: ExitCode.Failed, hint: opts.hint, cause: opts.cause})
+    this.name = 'RestError'
+    this.url = opts.url
+    this.status = opts.status
+    this.body = opts.body
+    this.errors = opts.errors ?? []
+    this.leaderElection = opts.code === 'REST_LEADER_ELECTION'
+  }
+}
+
+export interface RestClientOptions {
+  /** Per request, body included. Default 10000. */
+  timeoutMs?: number
+  /** Injected for tests; the global fetch otherwise. */
+  fetch?: typeof fetch
+}
+
+/** GET /config: answered locally by any JobManager; the cheapest version probe. */
+export interface DashboardConfig {
+  'refresh-interval': number
+  'timezone-name'?: string
+  'timezone-offset'?: number
+  'flink-version': string
+  'flink-revision'?: string
+  features?: Record<string, boolean>
+  [key: string]: unknown
+}
+
+/** GET /overview: from the leading Dispatcher. */
+export interface ClusterOverview {
+  taskmanagers: number
+  'slots-total': number
+  'slots-available': number
+  'jobs-running': number
+  'jobs-finished': number
+  'jobs-cancelled': number
+  'jobs-failed': number
+  'flink-version'?: string
+  'flink-commit'?: string
+  [key: string]: unknown
+}
+
+export interface TaskManagerInfo {
+  id: string
+  path?: string
+  dataPort?: number
+  slotsNumber?: number
+  freeSlots?: number
+  timeSinceLastHeartbeat?: number
+  [key: string]: unknown
+}
+
+export interface JobOverview {
+  jid: string
+  name: string
+  state: string
+  'start-time'?: number
+  'end-time'?: number
+  duration?: number
+  'last-modification'?: number
+  tasks?: Record<string, number>
+  [key: string]: unknown
+}
+
+const LEADER_ELECTION = /leader election/i
+
+function causeCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as {cause?: unknown}).cause, depth++) {
+    const code = (e as {code?: unknown}).code
+    if (typeof code === 'string') return code
+  }
+  return undefined
+}
+
+function flinkErrors(body: string): string[] {
+  try {
+    const parsed = JSON.parse(body) as {errors?: unknown}
+    return Array.isArray(parsed.errors) ? parsed.errors.map(String) : []
+  } catch {
+    return []
+  }
+}
+
+/** A small Flink REST client: GET with a deadline, every failure a RestError. */
+export class RestClient {
+  readonly baseUrl: string
+  readonly #timeoutMs: number
+  readonly #fetch: typeof fetch
+
+  constructor(baseUrl: string, opts: RestClientOptions = {}) {
+    // A trailing slash makes relative paths keep any prefix (e.g. the YARN proxy /proxy/<app>/).
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`
+    this.#timeoutMs = opts.timeoutMs ?? 10_000
+    this.#fetch = opts.fetch ?? fetch
+  }
+
+  /** The absolute URL of a REST path such as `/jobs/overview`. */
+  url(path: string): string {
+    return new URL(path.replace(/^\/+/, ''), this.baseUrl).toString()
+  }
+
+  /** One request; the JSON answer, or undefined for an empty 2xx body. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = this.url(path)
+    let res: Response
+    let text: string
+    try {
+      res = await this.#fetch(url, {
+        method,
+        headers: body === undefined ? {accept: 'application/json'} : {accept: 'application/json', 'content-type': 'application/json'},
+        ...(body === undefined ? {} : {body: JSON.stringify(body)}),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      })
+      text = await res.text()
+    } catch (err) {
+      const name = (err as {name?: string}).name
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new RestError(`${method} ${url}: no answer within ${this.#timeoutMs} ms`, {
+          code: 'REST_TIMEOUT', url, cause: err, hint: 'the JobManager is overloaded or a standby is still forwarding to a dead leader',
+        })
+      }
+      const code = causeCode(err)
+      throw new RestError(`${method} ${url}: cannot connect${code ? ` (${code})` : ''}`, {
+        code: 'REST_UNREACHABLE', url, cause: err,
+        hint: 'check that a JobManager runs there and that rest.address/rest.port are reachable',
+      })
+    }
+    if (!res.ok) {
+      const errors = flinkErrors(text)
+      const election = res.status === 503 && errors.some((e) => LEADER_ELECTION.test(e))
+      const first = (errors[0] ?? text.trim().split('\n')[0] ?? '').slice(0, 300)
+      throw new RestError(`${method} ${url}: HTTP ${res.status}${first ? `: ${first}` : ''}`, {
+        code: election ? 'REST_LEADER_ELECTION' : 'REST_HTTP', url, status: res.status, body: text, errors,
+        hint: election ? 'a JobManager leader is being elected; retry in a few seconds' : undefined,
+      })
+    }
+    if (text.trim() === '') return undefined as T
+    try {
+      return JSON.parse(text) as T
+    } catch (cause) {
+      throw new RestError(`${method} ${url}: answer is not JSON`, {code: 'REST_BAD_RESPONSE', url, status: res.status, body: text, cause})
+    }
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path)
+  }
+
+  config(): Promise<DashboardConfig> {
+    return this.get<DashboardConfig>('/config')
+  }
+
+  overview(): Promise<ClusterOverview> {
+    return this.get<ClusterOverview>('/overview')
+  }
+
+  async taskManagers(): Promise<TaskManagerInfo[]> {
+    const r = await this.get<{taskmanagers?: TaskManagerInfo[]}>('/taskmanagers')
+    return this.#list(r?.taskmanagers, '/taskmanagers')
+  }
+
+  /** The effective configuration of the JobManager asked (not necessarily the leader). */
+  async jobManagerConfig(): Promise<Map<string, string>> {
+    const r = await this.get<Array<{key: string; value: string}>>('/jobmanager/config')
+    return new Map(this.#list(r, '/jobmanager/config').map((e) => [String(e.key), String(e.value)]))
+  }
+
+  async jobsOverview(): Promise<JobOverview[]> {
+    const r = await this.get<{jobs?: JobOverview[]}>('/jobs/overview')
+    return this.#list(r?.jobs, '/jobs/overview')
+  }
+
+  #list<T>(value: T[] | undefined, path: string): T[] {
+    if (Array.isArray(value)) return value
+    const url = this.url(path)
+    throw new RestError(`GET ${url}: answer has no list where one was expected`, {code: 'REST_BAD_RESPONSE', url})
+  }
+}
