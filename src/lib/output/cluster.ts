@@ -75,7 +75,8 @@ export function renderStatus(r: StatusReport, s: Style): string {
     for (const d of h.daemons) {
       for (const i of d.instances) {
         const role = d.daemon === 'standalonesession' && i.state === 'running' ? (leader === h.host ? s.green('leader') : r.jobmanager.standbys.includes(h.host) ? 'standby' : leader?.startsWith(`${h.host}:`) ? `leader is ${leader}` : '') :
-          d.daemon === 'zookeeper' && i.state === 'running' ? r.quorum?.peers.find((p) => p.host === h.host && p.mode)?.mode ?? '' : ''
+          // several peers on one host cannot be told apart by pid here; the ZooKeeper line below names each
+          d.daemon === 'zookeeper' && i.state === 'running' && r.quorum?.peers.filter((p) => p.host === h.host).length === 1 ? r.quorum.peers.find((p) => p.host === h.host)?.mode ?? '' : ''
         const state = i.state === 'running' ? s.green('running') : i.state === 'stale' ? s.yellow('stale pid') : s.yellow('pid reused')
         rows.push([h.host, d.daemon, String(i.pid), state, uptime(i.uptimeSeconds), role])
       }

@@ -36,3 +36,10 @@ export function reachOptions(flags: {parallel?: number; 'ssh-config'?: string; '
     connectTimeoutMs: durationFlag('connect-timeout', flags['connect-timeout']),
   }
 }
+
+/** Flags of the stop commands. */
+export const stopFlags = {
+  ...reachFlags,
+  grace: Flags.string({description: 'Wait this long after SIGTERM before SIGKILL (default 10s, as Flink).'}),
+  user: Flags.string({description: 'User the daemons run as (FLINK_IDENT_STRING; default: the SSH user).'}),
+}
