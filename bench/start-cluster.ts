@@ -72,7 +72,8 @@ try {
   }
   const floor = async () => {
     const start = performance.now()
-    await Promise.all(plans.map((p) => ground.ssh(p.host, `mkdir -p ${quoteArg(p.paths.logDir)} && cd / && nohup ${renderPlan(p as LaunchPlan)} > ${quoteArg(p.paths.outFile)} 2>&1 < /dev/null &`)))
+    // only the java command goes to the background (a backgrounded `a && b &` list would keep ssh's stdout open)
+    await Promise.all(plans.map((p) => ground.ssh(p.host, `mkdir -p ${quoteArg(p.paths.logDir)} || exit 1; cd /; nohup ${renderPlan(p as LaunchPlan)} > ${quoteArg(p.paths.outFile)} 2>&1 < /dev/null &`)))
     await ready()
     return performance.now() - start
   }
