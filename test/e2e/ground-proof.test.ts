@@ -12,6 +12,7 @@ import {planDaemon, renderPlan, type LaunchPlan} from '../../src/lib/launch/plan
 import {quoteArg} from '../../src/lib/launch/shell.ts'
 import {groundFlinkHomes, assertHomeBuilt} from '../helpers/ground-flink.ts'
 import {groundInstall, groundUp, skipUnlessRoot, type Ground} from '../helpers/ground-hosts.ts'
+import {waitFor} from '../helpers/wait.ts'
 
 const JDK17_OPTS = readFileSync(new URL('../../conf/config.yaml', import.meta.url), 'utf8').match(/^env\.java\.opts\.all: (.*)$/m)![1]!
 const BASE = '/var/tmp/flinkctl-e2e'
@@ -26,21 +27,6 @@ function fourLetter(ip: string, word: string, timeoutMs = 2000): Promise<string>
     sock.on('error', () => resolve(''))
     sock.on('timeout', () => sock.destroy())
   })
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`)
 }
 
 async function getJson(url: string): Promise<any> {

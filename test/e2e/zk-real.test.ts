@@ -18,6 +18,7 @@ import {haPaths, readLeader} from '../../src/lib/zk/leader.ts'
 import {quorumHealth, quorumSummary, type PeerHealth, type QuorumPeer} from '../../src/lib/zk/quorum.ts'
 import {assertHomeBuilt, groundFlinkHomes, type FlinkHome} from '../helpers/ground-flink.ts'
 import {javaLeaderBytes} from '../unit/zk/java-leader-bytes.ts'
+import {waitFor as waitForHelper} from '../helpers/wait.ts'
 
 const MAIN = 'org.apache.flink.runtime.zookeeper.FlinkZooKeeperQuorumPeer'
 // tickTime 200: sessions clamp to [400, 4000] ms, so nothing in here waits on ZooKeeper's clock.
@@ -128,21 +129,8 @@ async function flakyLink(target: QuorumPeer): Promise<{peer: QuorumPeer; cut(): 
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    await new Promise((r) => setTimeout(r, 150))
-  }
-  const logs = jvms.map((j) => `--- ${j.name}\n${readFileSync(j.log, 'utf8').split('\n').slice(-15).join('\n')}`).join('\n')
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${String(last)})` : ''}\n${logs}`)
-}
+const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> =>
+  waitForHelper(what, timeoutMs, probe, {intervalMs: 150, context: () => jvms.map((j) => `--- ${j.name}\n${readFileSync(j.log, 'utf8').split('\n').slice(-15).join('\n')}`).join('\n')})
 
 const srvrOk = (peer: QuorumPeer) => waitFor(`srvr on ${peer.clientPort}`, 20_000, async () => {
   const r = parseSrvr(await fourLetterWord(peer.host, peer.clientPort, 'srvr', {timeoutMs: 1000}))

@@ -1,10 +1,10 @@
 import {ExitCode, UsageError, type ExitCodeValue} from '../errors.ts'
 import type {DaemonType, LaunchPlan} from '../launch/plan.ts'
-import {runForegroundPlan, startOnHost, stateOfHost, stopOnHost} from './daemon-adapter.ts'
+import {runForegroundPlan, stateOfHost, stopOnHost} from './daemon-adapter.ts'
 import {refuseInvalid} from './guard.ts'
-import {pidFileOf} from './ops.ts'
+import {exitOf, notWaited, pidFileOf, problemsOf, pushStep, startStep} from './ops.ts'
 import {daemonPlans} from './plans.ts'
-import {pushConfTo, type PushHostResult} from './push-adapter.ts'
+import type {PushHostResult} from './push-adapter.ts'
 import type {DaemonStart, DaemonState, DaemonStop, HostProblem} from './results.ts'
 import type {Session} from './session.ts'
 
@@ -46,29 +46,10 @@ export async function startDaemon(session: Session, req: DaemonRequest): Promise
   refuseInvalid(session.conf)
   const plans = plansOf(session, req)
   if (req.dryRun) return {dryRun: true, plans, pushed: [], daemons: [], failedHosts: [], exit: ExitCode.Ok}
-  const hosts = [...new Set(plans.map((p) => p.host))]
-  const failedHosts: HostProblem[] = []
-  let pushed: PushHostResult[] = []
-  if (req.push) {
-    pushed = await pushConfTo(session, hosts)
-    for (const p of pushed) if (!p.ok && p.error) failedHosts.push({host: p.host, code: p.error.code, message: p.error.message, hint: p.error.hint})
-  }
-  const daemons: DaemonStart[] = []
-  for (const host of hosts) {
-    if (failedHosts.some((f) => f.host === host)) continue
-    const mine = plans.filter((p) => p.host === host)
-    try {
-      const r = await startOnHost(session.pool.get(host), mine, {verifyMs: req.verifyMs})
-      daemons.push(r)
-      for (const s of r.started) session.emit({level: 'info', host, message: `started ${r.daemon} (pid ${s.pid}, log ${s.logFile})`})
-      if (r.already.length) session.emit({level: 'info', host, message: `${r.already.length} instance(s) of ${r.daemon} already running (pid ${r.already.map((a) => a.pid).join(', ')}); nothing to start`})
-      for (const d of r.died) failedHosts.push({host, daemon: r.daemon, code: 'DAEMON_DIED', message: `${r.daemon} exited right after start on ${host}${d.outTail ? `:\n${d.outTail}` : ''}`, hint: d.outFile ? `see ${d.outFile} on ${host}` : undefined})
-    } catch (err) {
-      const e = err as {code?: string; message?: string; hint?: string}
-      failedHosts.push({host, daemon: req.daemon, code: e.code ?? 'INTERNAL', message: e.message ?? String(err), hint: e.hint})
-    }
-  }
-  const exit = failedHosts.length === 0 ? ExitCode.Ok : daemons.some((d) => d.ok) ? ExitCode.PartialFailure : ExitCode.Failed
+  const {pushed, failed} = await pushStep(session, [...new Set(plans.map((p) => p.host))], req.push)
+  const daemons = await startStep(session, plans, new Set(failed.map((f) => f.host)), req.verifyMs)
+  const failedHosts = [...failed, ...problemsOf(daemons)]
+  const exit = exitOf(failedHosts, notWaited, daemons.some((d) => d.ok))
   return {dryRun: false, plans, pushed, daemons, failedHosts, exit}
 }
 

@@ -2,13 +2,13 @@ import {isZooKeeperHa} from '../conf/load.ts'
 import type {ClusterConf} from '../conf/types.ts'
 import {ExitCode, type ExitCodeValue} from '../errors.ts'
 import {flinkPaths, type DaemonType, type LaunchPlan} from '../launch/plan.ts'
-import {fanOut, outcomeError} from '../remote/fan-out.ts'
+import {fanOut} from '../remote/fan-out.ts'
 import {startOnHost, stateOfHost, stopOnHost} from './daemon-adapter.ts'
 import {refuseInvalid} from './guard.ts'
 import {jobManagerPlans, taskManagerPlans, zooKeeperPlans, type PlanRequest} from './plans.ts'
-import {probeJobManagers, probeQuorum, type JobManagerView, type QuorumView, type TaskManagerView} from './probes.ts'
+import {probeJobManagers, probeQuorum, ZkSessionCache, type JobManagerView, type QuorumView, type TaskManagerView} from './probes.ts'
 import {pushConfTo, type PushHostResult} from './push-adapter.ts'
-import type {DaemonStart, DaemonState, DaemonStop, HostProblem, HostState} from './results.ts'
+import type {DaemonStart, DaemonStop, HostProblem, HostState} from './results.ts'
 import {uniqueHosts, type Session} from './session.ts'
 
 export interface StartOptions {
@@ -70,7 +70,8 @@ const byHost = (plans: readonly LaunchPlan[]): Map<string, LaunchPlan[]> => {
   return m
 }
 
-function problemsOf(daemons: readonly DaemonStart[]): HostProblem[] {
+/** The problems of a start: hosts that failed, daemons that died right after launch. */
+export function problemsOf(daemons: readonly DaemonStart[]): HostProblem[] {
   const out: HostProblem[] = []
   for (const d of daemons) {
     if (d.error) out.push({host: d.host, daemon: d.daemon, code: d.error.code, message: d.error.message, hint: d.error.hint})
@@ -80,7 +81,7 @@ function problemsOf(daemons: readonly DaemonStart[]): HostProblem[] {
 }
 
 /** Pushes the conf dir to hosts; a host whose push failed is reported and skipped afterwards. */
-async function pushStep(session: Session, hosts: readonly string[], push: boolean): Promise<{pushed: PushHostResult[]; failed: HostProblem[]}> {
+export async function pushStep(session: Session, hosts: readonly string[], push: boolean): Promise<{pushed: PushHostResult[]; failed: HostProblem[]}> {
   if (!push || hosts.length === 0) return {pushed: [], failed: []}
   session.emit({level: 'info', message: `pushing ${session.conf.confDir} to ${hosts.length} host(s)`})
   const pushed = await pushConfTo(session, hosts)
@@ -97,7 +98,7 @@ async function pushStep(session: Session, hosts: readonly string[], push: boolea
 }
 
 /** Starts groups of plans per host in parallel; one outcome per host and daemon type. */
-async function startStep(session: Session, plans: readonly LaunchPlan[], skip: ReadonlySet<string>, verifyMs: number | undefined): Promise<DaemonStart[]> {
+export async function startStep(session: Session, plans: readonly LaunchPlan[], skip: ReadonlySet<string>, verifyMs: number | undefined): Promise<DaemonStart[]> {
   const groups = byHost(plans)
   const hosts = [...groups.keys()].filter((h) => !skip.has(h))
   const outcomes = await fanOut(hosts, async (h) => {
@@ -116,7 +117,7 @@ async function startStep(session: Session, plans: readonly LaunchPlan[], skip: R
   })
 }
 
-function exitOf(problems: readonly HostProblem[], ready: ReadyReport, anyOk: boolean): ExitCodeValue {
+export function exitOf(problems: readonly HostProblem[], ready: ReadyReport, anyOk: boolean): ExitCodeValue {
   if (ready.timedOut) return ExitCode.Timeout
   if (problems.length > 0) return anyOk ? ExitCode.PartialFailure : ExitCode.Failed
   return ExitCode.Ok
@@ -143,6 +144,26 @@ async function watchStarted(session: Session, daemons: DaemonStart[]): Promise<v
 
 /** Waits until a JobManager leads, REST answers and the expected TaskManagers registered. */
 async function waitForCluster(session: Session, daemons: DaemonStart[], expectedTms: number, timeoutMs: number): Promise<ReadyReport> {
+  const zk = new ZkSessionCache(session)
+  try {
+    return await pollCluster(session, daemons, expectedTms, timeoutMs, zk)
+  } finally {
+    await zk.close()
+  }
+}
+
+/** TaskManagers that can still register: the planned ones minus those that died or whose host failed. */
+function stillExpected(session: Session, daemons: readonly DaemonStart[], planned: number): number {
+  let gone = 0
+  for (const d of daemons) {
+    if (d.daemon !== 'taskexecutor') continue
+    gone += d.died.length
+    if (d.error) gone += session.conf.workers?.entries.filter((w) => w.host === d.host).length ?? 0
+  }
+  return planned - gone
+}
+
+async function pollCluster(session: Session, daemons: DaemonStart[], expectedTms: number, timeoutMs: number, zk: ZkSessionCache): Promise<ReadyReport> {
   const started = performance.now()
   const deadline = started + timeoutMs
   const ha = isZooKeeperHa(session.conf)
@@ -150,9 +171,8 @@ async function waitForCluster(session: Session, daemons: DaemonStart[], expected
   let lastWatch = performance.now()
   let said = ''
   for (;;) {
-    const expected = expectedTms - daemons.filter((d) => d.daemon === 'taskexecutor').reduce((n, d) => n + d.died.length, 0) -
-      daemons.filter((d) => d.daemon === 'taskexecutor' && d.error).reduce((n, d) => n + (session.conf.workers?.entries.filter((w) => w.host === d.host).length ?? 0), 0)
-    view = await probeJobManagers(session, {timeoutMs: 2000})
+    const expected = stillExpected(session, daemons, expectedTms)
+    view = await probeJobManagers(session, {timeoutMs: 2000, zk})
     const registered = view.taskmanagers?.registered ?? 0
     const leaderOk = !ha || view.leader !== undefined
     const note = !view.rest.ok ? `waiting for REST (${view.rest.leaderElection ? 'leader election' : view.rest.error ?? 'no answer'})` : !leaderOk ? 'waiting for a leader' : `${registered}/${expected} TaskManagers registered`
@@ -190,7 +210,9 @@ async function waitForQuorum(session: Session, timeoutMs: number): Promise<Ready
     const note = `${q.serving}/${q.total} peers serving${q.leader !== undefined ? `, leader server.${q.leader}` : ', no leader yet'}`
     if (note !== said) session.emit({level: 'info', message: note})
     said = note
-    if (q.healthy) return {waited: true, ok: true, timedOut: false, waitedMs: Math.round(performance.now() - started), quorum: q, missing: []}
+    // started peers are ready when each serves in a known role; a client session stands in for srvr only where srvr is disabled
+    const settled = q.peers.every((p) => p.ok && (p.mode !== undefined || p.srvr === 'disabled'))
+    if (q.healthy && settled) return {waited: true, ok: true, timedOut: false, waitedMs: Math.round(performance.now() - started), quorum: q, missing: []}
     if (performance.now() - started > timeoutMs) break
     await sleep(300)
   }
@@ -198,7 +220,7 @@ async function waitForQuorum(session: Session, timeoutMs: number): Promise<Ready
     missing: q.peers.filter((p) => !p.ok).map((p) => ({host: p.host, reason: `server.${p.id} on port ${p.port}: ${p.error ?? 'not serving'}`}))}
 }
 
-const notWaited: ReadyReport = {waited: false, ok: false, timedOut: false, waitedMs: 0, missing: []}
+export const notWaited: ReadyReport = {waited: false, ok: false, timedOut: false, waitedMs: 0, missing: []}
 
 /**
  * start-cluster: validate, push the conf, start the JobManagers (every master with ZooKeeper HA,
@@ -326,5 +348,3 @@ export async function clusterStatus(session: Session, opts: {user?: string} = {}
   return {hosts: hostStates, jobmanager, taskmanagers: jobmanager.taskmanagers, quorum, exit: unreachable === 0 ? ExitCode.Ok : unreachable === hosts.length ? ExitCode.Failed : ExitCode.PartialFailure}
 }
 
-export {outcomeError}
-export type {DaemonState}

@@ -10,7 +10,7 @@ import type {Session} from './session.ts'
 
 /** The bastion's view of the ZooKeeper quorum from zoo.cfg. */
 export interface QuorumView {
-  peers: Array<{id: number; host: string; port: number; ok: boolean; mode?: string; via?: string; error?: string}>
+  peers: Array<{id: number; host: string; port: number; ok: boolean; mode?: string; via?: string; error?: string; srvr?: string}>
   serving: number
   total: number
   healthy: boolean
@@ -91,7 +91,7 @@ export async function probeQuorum(session: Session, timeoutMs = 3000): Promise<Q
   const health = await quorumHealth(peers.map((p) => ({id: p.id, host: p.address, clientPort: p.clientPort})), {timeoutMs})
   const summary = quorumSummary(health)
   return {
-    peers: health.map((h, i) => ({id: h.id, host: peers[i]!.host, port: h.port, ok: h.ok, mode: h.mode, via: h.via, error: h.error})),
+    peers: health.map((h, i) => ({id: h.id, host: peers[i]!.host, port: h.port, ok: h.ok, mode: h.mode, via: h.via, error: h.error, srvr: h.srvr})),
     serving: summary.serving,
     total: summary.total,
     healthy: summary.healthy,
@@ -121,32 +121,63 @@ function endpointOfUrl(session: Session, url: string, endpoints: readonly Master
 }
 
 /**
+ * One ZooKeeper session for repeated leader reads (a readiness loop polls several times a
+ * second; a new session per poll would load the quorum). Reconnects after a failure.
+ */
+export class ZkSessionCache {
+  readonly #session: Session
+  #zk: Awaited<ReturnType<typeof connectZk>> | undefined
+
+  constructor(session: Session) {
+    this.#session = session
+  }
+
+  /** The REST leader ZooKeeper publishes, or undefined when none is known (or ZooKeeper is unreachable). */
+  async readLeader(timeoutMs: number): Promise<{address: string; sessionId?: string} | undefined> {
+    const connect = zkConnectString(this.#session)
+    if (!connect) return undefined
+    try {
+      if (!this.#zk || this.#zk.state !== 'connected') {
+        await this.close()
+        this.#zk = await connectZk(connect, {sessionTimeoutMs: 10_000, connectTimeoutMs: timeoutMs})
+      }
+      const leader = await readLeader(this.#zk, haPaths(this.#session.conf))
+      return leader.rest?.address ? {address: leader.rest.address, sessionId: leader.rest.sessionId} : undefined
+    } catch {
+      await this.close()
+      return undefined
+    }
+  }
+
+  async close(): Promise<void> {
+    const zk = this.#zk
+    this.#zk = undefined
+    await zk?.close()
+  }
+}
+
+/**
  * Who leads, whether REST answers and how many TaskManagers are registered. The leader comes
  * from ZooKeeper's rest_server leader information (there is no "am I leader" REST call), then
  * REST is asked at the leader's address first.
  */
-export async function probeJobManagers(session: Session, opts: {runningMasters?: readonly string[]; timeoutMs?: number} = {}): Promise<JobManagerView> {
+export async function probeJobManagers(session: Session, opts: {runningMasters?: readonly string[]; timeoutMs?: number; zk?: ZkSessionCache} = {}): Promise<JobManagerView> {
   const {conf} = session
   const timeoutMs = opts.timeoutMs ?? 3000
   const endpoints = restEndpoints(session)
   const view: JobManagerView = {standbys: [], rest: {ok: false}}
 
   if (isZooKeeperHa(conf)) {
-    const connect = zkConnectString(session)
-    if (connect) {
-      let zk: Awaited<ReturnType<typeof connectZk>> | undefined
-      try {
-        zk = await connectZk(connect, {sessionTimeoutMs: 10_000, connectTimeoutMs: timeoutMs})
-        const leader = await readLeader(zk, haPaths(conf))
-        if (leader.rest?.address) {
-          const endpoint = endpointOfUrl(session, leader.rest.address, endpoints)
-          view.leader = {host: endpoint?.label ?? new URL(leader.rest.address).hostname, restUrl: endpoint?.url ?? leader.rest.address, sessionId: leader.rest.sessionId, source: 'zookeeper'}
-        }
-      } catch {
-        // no leader known: reported through view.leader being absent
-      } finally {
-        await zk?.close()
+    const own = opts.zk ? undefined : new ZkSessionCache(session)
+    const zk = opts.zk ?? own!
+    try {
+      const leader = await zk.readLeader(timeoutMs)
+      if (leader?.address) {
+        const endpoint = endpointOfUrl(session, leader.address, endpoints)
+        view.leader = {host: endpoint?.label ?? new URL(leader.address).hostname, restUrl: endpoint?.url ?? leader.address, sessionId: leader.sessionId, source: 'zookeeper'}
       }
+    } finally {
+      await own?.close()
     }
   }
 

@@ -28,7 +28,8 @@ export function renderReady(r: ReadyReport, s: Style): string {
   return [`${head}: ${parts.join('; ')}`, ...missing].join('\n')
 }
 
-export function renderStart(r: StartReport, s: Style): string {
+/** Per host and daemon what a start did; then readiness, for the commands that wait. */
+export function renderStart(r: Pick<StartReport, 'daemons'> & {ready?: ReadyReport}, s: Style): string {
   const rows = r.daemons.map((d) => [
     d.host,
     d.daemon,
@@ -38,7 +39,8 @@ export function renderStart(r: StartReport, s: Style): string {
       d.died.length ? s.red(`died ${d.died.length}`) : '',
     ].filter(Boolean).join('; '),
   ])
-  return [table(['HOST', 'DAEMON', 'RESULT'], rows, s), '', renderReady(r.ready, s)].join('\n')
+  const head = table(['HOST', 'DAEMON', 'RESULT'], rows, s)
+  return r.ready ? [head, '', renderReady(r.ready, s)].join('\n') : head
 }
 
 export function renderStop(r: StopReport, s: Style): string {

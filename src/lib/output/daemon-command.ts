@@ -39,7 +39,7 @@ export async function runDaemonAction(conf: ClusterConf, action: string, req: Da
       case 'start': {
         const r = await startDaemon(session, request)
         if (r.dryRun) io.say(renderPlans(r.plans, io.out))
-        else io.say(renderStart({...r, ready: {waited: false, ok: false, timedOut: false, waitedMs: 0, missing: []}}, io.out).replace(/\n\n.*$/s, ''))
+        else io.say(renderStart({daemons: r.daemons}, io.out))
         const result = {...r, plans: r.plans.map(planJson)}
         const failure = outcomeFailure(`${req.daemon} start`, r.exit, r.failedHosts, result)
         if (failure) throw failure
