@@ -423,7 +423,7 @@ fi
  * main class but is in no line. Uptime is seconds, or ps's `[[dd-]hh:]mm:ss` without /proc.
  */
 export function statusScript(specs: ReadonlyArray<{pidFile: string; mainClass: string}>): string {
-  const out = [PRELUDE, `fc_uid=$(id -u)
+  const out = [PRELUDE, `fc_uid=
 # seconds since process $1 started (or ps's etime text)
 fc_etime() {
   fc_u=
@@ -465,9 +465,33 @@ fc_isshell() {
   case \${fc_w##*/} in sh|-sh|bash|-bash|dash|-dash|ash|ksh|mksh|zsh|busybox|nohup) return 0;; esac
   return 1
 }
+# fc_procscan: one grep over /proc for every class at once (a grep per class costs a process each,
+# and status runs on every host of the cluster). fc_all := "/proc/<pid>/cmdline:<class minus its
+# first letter>" per match; fc_scanned := 1 when that list is complete. grep's own command line
+# holds the patterns, but never the whole class as a word, so fc_state rejects it.
+fc_procscan() {
+  fc_all=
+  fc_scanned=
+  [ -n "$fc_proc" ] || return 0
+  set +f
+  fc_all=$(grep -aoHF "$@" /proc/[0-9]*/cmdline 2>/dev/null </dev/null)
+  fc_rc=$?
+  set -f
+  # 1: no match; 0, or 2 with output (a process that ended mid-scan): the list stands.
+  # 2 without output: maybe a grep without -a/-o; fc_candidates asks per class instead.
+  case $fc_rc in 0|1) fc_scanned=1;; *) [ -z "$fc_all" ] || fc_scanned=1;; esac
+}
 fc_candidates() {
   fc_cands=
-  if [ -n "$fc_proc" ]; then
+  if [ -n "$fc_scanned" ]; then
+    for fc_m in $fc_all; do
+      case $fc_m in
+        *":\${fc_cls#?}")
+          fc_q=\${fc_m#/proc/}; fc_q=\${fc_q%%/*}
+          case " $fc_cands " in *" $fc_q "*) ;; *) fc_cands="$fc_cands $fc_q";; esac;;
+      esac
+    done
+  elif [ -n "$fc_proc" ]; then
     # the class without its first letter: this grep's own command line must not match
     set +f
     fc_x=$(grep -lF -e "\${fc_cls#?}" /proc/[0-9]*/cmdline 2>/dev/null </dev/null)
@@ -503,6 +527,7 @@ fc_status() {
     fc_state "$fc_q"
     [ "$fc_st" = running ] || continue
     ! fc_isshell "$fc_c" || continue
+    [ -n "$fc_uid" ] || fc_uid=$(id -u)
     fc_owner "$fc_q"
     [ "$fc_o" = "$fc_uid" ] || continue
     fc_etime "$fc_q"
@@ -510,6 +535,7 @@ fc_status() {
     printf 'unrecorded\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$fc_q" "$fc_u" "$fc_lf"
   done
 }`]
+  out.push(`fc_procscan ${specs.map((s) => `-e ${quoteArg(s.mainClass.slice(1))}`).join(' ')}`)
   specs.forEach((s, i) => {
     out.push(`fc_pidfile=${quoteArg(s.pidFile)}`, `fc_cls=${quoteArg(s.mainClass)}`, `fc_status ${i}`)
   })

@@ -637,6 +637,9 @@ function handshake(label: string, target: ResolvedHost, s: ConnectSettings, sock
       }
       try {
         client.connect(config)
+        // Nagle's algorithm against the server's delayed ACK adds ~40 ms to each small
+        // request/response exchange (handshake steps, channel open, exec); OpenSSH disables it too.
+        client.setNoDelay(true)
       } catch (err) {
         settled = true
         clearTimeout(safety)

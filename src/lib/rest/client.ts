@@ -81,6 +81,30 @@ export interface JobOverview {
   [key: string]: unknown
 }
 
+/** GET /jobs/<id>: the parts a drill reads. */
+export interface JobDetails {
+  jid: string
+  name: string
+  state: string
+  'start-time'?: number
+  now?: number
+  timestamps?: Record<string, number>
+  vertices?: Array<{id: string; name: string; parallelism: number; status: string; tasks?: Record<string, number>}>
+  'status-counts'?: Record<string, number>
+  [key: string]: unknown
+}
+
+/** GET /jobs/<id>/checkpoints: counts and the latest completed/restored checkpoint. */
+export interface CheckpointStats {
+  counts?: {restored?: number; total?: number; in_progress?: number; completed?: number; failed?: number}
+  latest?: {
+    completed?: {id: number; latest_ack_timestamp?: number; trigger_timestamp?: number; external_path?: string} | null
+    restored?: {id: number; restore_timestamp?: number; is_savepoint?: boolean; external_path?: string} | null
+    [key: string]: unknown
+  }
+  [key: string]: unknown
+}
+
 const LEADER_ELECTION = /leader election/i
 
 function causeCode(err: unknown): string | undefined {
@@ -187,6 +211,14 @@ export class RestClient {
   async jobsOverview(): Promise<JobOverview[]> {
     const r = await this.get<{jobs?: JobOverview[]}>('/jobs/overview')
     return this.#list(r?.jobs, '/jobs/overview')
+  }
+
+  jobDetails(jobId: string): Promise<JobDetails> {
+    return this.get<JobDetails>(`/jobs/${encodeURIComponent(jobId)}`)
+  }
+
+  checkpoints(jobId: string): Promise<CheckpointStats> {
+    return this.get<CheckpointStats>(`/jobs/${encodeURIComponent(jobId)}/checkpoints`)
   }
 
   #list<T>(value: T[] | undefined, path: string): T[] {

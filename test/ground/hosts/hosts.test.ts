@@ -74,6 +74,13 @@ describe('test ground: SSH hosts in namespaces', {skip: skipUnlessRoot(), timeou
     assert.equal(cli.stdout, 'h1\n')
   })
 
+  it("gives each host a fresh host's shell start-up, not the bastion's ~/.bashrc", {skip: existsSync('/root/.bashrc') ? false : 'no /root/.bashrc here'}, async () => {
+    const r = await g().ssh('h1', 'cat ~/.bashrc')
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^# test ground host/)
+    assert.notEqual(await readFile('/root/.bashrc', 'utf8'), r.stdout, "the bastion's own file is untouched")
+  })
+
   it('keeps /tmp private to each host', async () => {
     const w = await g().ssh('h1', `echo from-h1 > /tmp/${probe} && cat /tmp/${probe}`)
     assert.equal(w.stdout, 'from-h1\n', w.stderr)

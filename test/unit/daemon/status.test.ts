@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
-import {writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {daemonStatus, parseUptime, startDaemons, statusSpecFor, stopDaemons, stopRequestFor, type Started} from '../../../src/lib/daemon/index.ts'
 import type {Host} from '../../../src/lib/remote/host.ts'
 import {LocalHost} from '../../../src/lib/remote/local.ts'
+import {writeTree} from '../../helpers/fixtures.ts'
 import {alive, cmdline, ground, spawnLoose, track, waitFor} from './helpers.ts'
 
 const local = new LocalHost()
@@ -14,10 +17,18 @@ const bash: Host = {
   sh: (script, args = [], opts) => local.run(['bash', '-c', script, 'bash', ...args], opts),
 }
 
+/** A grep that rejects -a/-o (as some minimal ones do): status falls back to one grep per class. */
+const shimDir = writeTree({grep: `#!/bin/sh\ncase "$1" in -a*) echo "grep: invalid option" >&2; exit 2;; esac\nexec ${execFileSync('sh', ['-c', 'command -v grep']).toString().trim()} "$@"\n`})
+chmodSync(join(shimDir, 'grep'), 0o755)
+const plainGrep: Host = {
+  name: 'localhost', local: true, user: local.user, run: (a, o) => local.run(a, o), close: async () => {},
+  sh: (script, args = [], opts) => local.run(['env', `PATH=${shimDir}:${process.env.PATH}`, 'sh', '-c', script, 'sh', ...args], opts),
+}
+
 describe('daemonStatus', () => {
   after(() => { delete process.env.FLINKCTL_DAEMON_NO_PROC })
 
-  for (const [name, host, noProc] of [['dash, /proc', local, false], ['bash, /proc', bash, false], ['dash, ps only (no /proc, as on macOS)', local, true]] as const) {
+  for (const [name, host, noProc] of [['dash, /proc', local, false], ['bash, /proc', bash, false], ['dash, ps only (no /proc, as on macOS)', local, true], ['dash, /proc, a grep without -a/-o', plainGrep, false]] as const) {
     it(`one round trip for several daemons: running/stale/foreign entries, uptime, log file, unrecorded processes (${name})`, async () => {
       if (noProc) process.env.FLINKCTL_DAEMON_NO_PROC = '1'
       else delete process.env.FLINKCTL_DAEMON_NO_PROC
