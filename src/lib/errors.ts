@@ -12,6 +12,8 @@ export const ExitCode = {
   Timeout: 5,
   Failed: 6,
   CheckFailed: 7,
+  /** A drill recovered and passed its checks, but a round took longer than --max-recovery. */
+  OverBudget: 8,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 

@@ -73,7 +73,7 @@ export function restEndpoints(session: Session): MasterEndpoint[] {
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', 'localhost.localdomain'])
 
 /** Two names of one machine: equal, both loopback, or the same address through ssh_config. */
-function sameMachine(session: Session, a: string, b: string): boolean {
+export function sameMachine(session: Session, a: string, b: string): boolean {
   if (a === b) return true
   if (LOOPBACK.has(a) && LOOPBACK.has(b)) return true
   return addressOf(session, a) === b || addressOf(session, b) === a || addressOf(session, a) === addressOf(session, b)
@@ -100,7 +100,7 @@ export async function probeQuorum(session: Session, timeoutMs = 3000): Promise<Q
 }
 
 /** The connect string for ZooKeeper from the bastion: quorum hosts mapped to reachable addresses. */
-function zkConnectString(session: Session): string | undefined {
+export function zkConnectString(session: Session): string | undefined {
   const text = getValue(session.conf, 'high-availability.zookeeper.quorum')?.value
   if (!text) return undefined
   const q = parseQuorum(text)
@@ -108,7 +108,7 @@ function zkConnectString(session: Session): string | undefined {
 }
 
 /** The masters endpoint a published leader URL points at (same machine and port). */
-function endpointOfUrl(session: Session, url: string, endpoints: readonly MasterEndpoint[]): MasterEndpoint | undefined {
+export function endpointOfUrl(session: Session, url: string, endpoints: readonly MasterEndpoint[]): MasterEndpoint | undefined {
   let u: URL
   try {
     u = new URL(url)

@@ -6,3 +6,5 @@ export type {
   AlreadyRunning, DaemonStatus, DroppedEntry, ForegroundOptions, PidEntryStatus, Started, StartedInstance, StartOptions,
   StartResult, StatusSpec, StopOutcome, StopRequest, StopResult,
 } from './types.ts'
+export {findDaemonProcesses, signalDaemon} from './signal.ts'
+export type {DaemonProcess, DaemonSignal, SignalResult} from './signal.ts'

@@ -592,3 +592,55 @@ fc_lock
 fc_forget ${input.pids.map((p) => String(Math.trunc(p))).join(' ')}
 `
 }
+
+/**
+ * The processes of this user that run a main class (by the same test as status: the class as a
+ * word of the command line, no shell, no thread). Output: `proc <pid> <command line>` per process.
+ */
+export function processesScript(mainClass: string): string {
+  return `${PRELUDE}fc_cls=${quoteArg(mainClass)}
+fc_uid=$(id -u)
+fc_cands=
+if [ -n "$fc_proc" ]; then
+  set +f
+  fc_x=$(grep -lF -e "\${fc_cls#?}" /proc/[0-9]*/cmdline 2>/dev/null </dev/null)
+  set -f
+  for fc_q in $fc_x; do fc_q=\${fc_q#/proc/}; fc_cands="$fc_cands \${fc_q%/cmdline}"; done
+else
+  fc_cands=$(ps -e -ww -o pid= -o args= 2>/dev/null </dev/null | while IFS= read -r fc_l; do
+    case " $fc_l " in *" $fc_cls "*) set -- $fc_l; echo "$1";; esac
+  done)
+fi
+for fc_q in $fc_cands; do
+  [ "$fc_q" != "$$" ] || continue
+  fc_state "$fc_q"
+  [ "$fc_st" = running ] || continue
+  fc_w=\${fc_c%% *}
+  case \${fc_w##*/} in sh|-sh|bash|-bash|dash|-dash|ash|ksh|mksh|zsh|busybox|nohup) continue;; esac
+  if [ -n "$fc_proc" ]; then
+    fc_o=
+    { while IFS= read -r fc_o; do case $fc_o in Uid:*) break;; esac; done < "/proc/$fc_q/status"; } 2>/dev/null
+    set -- $fc_o
+    [ "\${2:-}" = "$fc_uid" ] || continue
+  fi
+  printf 'proc\\t%s\\t%s\\n' "$fc_q" "$fc_c"
+done
+`
+}
+
+/**
+ * Sends one signal to pid $1 only if it still runs the main class (checked in the same program,
+ * just before the kill, so a pid reused since the caller looked is never signalled).
+ * Output: `sent <epoch ms or empty>`, or `gone`/`foreign`.
+ */
+export function signalScript(mainClass: string, signal: 'KILL' | 'TERM' | 'STOP' | 'CONT'): string {
+  return `${PRELUDE}fc_cls=${quoteArg(mainClass)}
+fc_state "$1"
+case $fc_st in
+  running)
+    fc_at=$(date +%s%3N 2>/dev/null); case $fc_at in *[!0-9]*) fc_at=;; esac
+    if kill -s ${signal} "$1" 2>/dev/null; then printf 'sent\\t%s\\n' "$fc_at"; else fc_state "$1"; printf '%s\\n' "$fc_st"; fi;;
+  *) printf '%s\\n' "$fc_st";;
+esac
+`
+}

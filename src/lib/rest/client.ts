@@ -1,3 +1,5 @@
+import {openAsBlob} from 'node:fs'
+import {basename} from 'node:path'
 import {ExitCode, FlinkctlError} from '../errors.ts'
 
 /**
@@ -25,6 +27,16 @@ export class RestError extends FlinkctlError {
     this.errors = opts.errors ?? []
     this.leaderElection = opts.code === 'REST_LEADER_ELECTION'
   }
+}
+
+/** The body of a request (JSON or multipart form) and a deadline of its own. */
+export interface RequestOptions {
+  /** Sent as application/json. */
+  json?: unknown
+  /** Sent as multipart/form-data (the boundary is fetch's). */
+  form?: FormData
+  /** This request's deadline instead of the client's, e.g. for an upload. */
+  timeoutMs?: number
 }
 
 export interface RestClientOptions {
@@ -105,7 +117,57 @@ export interface CheckpointStats {
   [key: string]: unknown
 }
 
+/** GET /jobs/<id>/exceptions. Flink 2 dropped root-exception/all-exceptions; exceptionHistory is in both. */
+export interface JobExceptions {
+  'root-exception'?: string | null
+  timestamp?: number | null
+  exceptionHistory?: {
+    entries: Array<{exceptionName?: string; stacktrace?: string; timestamp?: number; taskName?: string | null; endpoint?: string | null; taskManagerId?: string | null; failureLabels?: Record<string, string>; concurrentExceptions?: unknown[]}>
+    truncated?: boolean
+  }
+  [key: string]: unknown
+}
+
+/** The body of POST /jars/<id>/run; fields left undefined are not sent (Flink's defaults apply). */
+export interface JarRunOptions {
+  entryClass?: string
+  parallelism?: number
+  /** One entry per program argument, passed to main() as is (no shell splitting). */
+  programArgsList?: string[]
+  savepointPath?: string
+  allowNonRestoredState?: boolean
+  /** The job's own configuration over the cluster's (honoured by 1.20 and 2.3; Flink ignores body fields it does not know). */
+  flinkConfiguration?: Record<string, string>
+}
+
 const LEADER_ELECTION = /leader election/i
+
+/** Default deadline of an upload or a run (the run executes the program's main() on the JobManager). */
+export const SUBMIT_TIMEOUT_MS = 120_000
+
+// wrappers Flink puts around the exception that says what happened
+const WRAPPERS = /^(?:(?:java\.util\.concurrent\.(?:CompletionException|ExecutionException)|org\.apache\.flink\.runtime\.rest\.handler\.RestHandlerException|org\.apache\.flink\.util\.FlinkException|org\.apache\.flink\.runtime\.rest\.NotFoundException):\s*)+/
+
+/**
+ * The lines of a Java stack trace that say what went wrong: the top exception (wrappers such as
+ * CompletionException stripped) and the innermost "Caused by", which is usually the real reason.
+ */
+export function exceptionSummary(stacktrace: string): {first: string; root?: string} {
+  const lines = stacktrace.replace(/^<Exception on server side:\n/, '').split('\n')
+  const first = (lines[0] ?? '').replace(WRAPPERS, '').trim().slice(0, 500)
+  const causes = lines.filter((l) => l.startsWith('Caused by: '))
+  const root = causes.at(-1)?.slice('Caused by: '.length).replace(WRAPPERS, '').trim().slice(0, 500)
+  return root && !first.includes(root) ? {first, root} : {first}
+}
+
+/** One line saying why Flink refused a request: from its `errors` list, without the stack trace. */
+export function restErrorSummary(err: RestError): string {
+  const errors = err.errors.filter((e) => e !== 'Internal server error.')
+  const text = errors[0] ?? err.body?.trim() ?? ''
+  if (!text) return err.message
+  const {first, root} = exceptionSummary(text)
+  return root ? `${first} (caused by ${root})` : first
+}
 
 function causeCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as {cause?: unknown}).cause, depth++) {
@@ -143,22 +205,27 @@ export class RestClient {
   }
 
   /** One request; the JSON answer, or undefined for an empty 2xx body. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = this.url(path)
+    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs
+    const headers: Record<string, string> = {accept: 'application/json'}
+    let body: string | FormData | undefined
+    if (opts.form !== undefined) {
+      // fetch writes the multipart content-type with its boundary
+      body = opts.form
+    } else if (opts.json !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(opts.json)
+    }
     let res: Response
     let text: string
     try {
-      res = await this.#fetch(url, {
-        method,
-        headers: body === undefined ? {accept: 'application/json'} : {accept: 'application/json', 'content-type': 'application/json'},
-        ...(body === undefined ? {} : {body: JSON.stringify(body)}),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      })
+      res = await this.#fetch(url, {method, headers, ...(body === undefined ? {} : {body}), signal: AbortSignal.timeout(timeoutMs)})
       text = await res.text()
     } catch (err) {
       const name = (err as {name?: string}).name
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new RestError(`${method} ${url}: no answer within ${this.#timeoutMs} ms`, {
+        throw new RestError(`${method} ${url}: no answer within ${timeoutMs} ms`, {
           code: 'REST_TIMEOUT', url, cause: err, hint: 'the JobManager is overloaded or a standby is still forwarding to a dead leader',
         })
       }
@@ -174,7 +241,8 @@ export class RestClient {
       const first = (errors[0] ?? text.trim().split('\n')[0] ?? '').slice(0, 300)
       throw new RestError(`${method} ${url}: HTTP ${res.status}${first ? `: ${first}` : ''}`, {
         code: election ? 'REST_LEADER_ELECTION' : 'REST_HTTP', url, status: res.status, body: text, errors,
-        hint: election ? 'a JobManager leader is being elected; retry in a few seconds' : undefined,
+        hint: election ? 'a JobManager leader is being elected; retry in a few seconds'
+          : res.status === 413 ? 'the request is larger than rest.server.max-content-length of the JobManager (default 100 MiB)' : undefined,
       })
     }
     if (text.trim() === '') return undefined as T
@@ -219,6 +287,51 @@ export class RestClient {
 
   checkpoints(jobId: string): Promise<CheckpointStats> {
     return this.get<CheckpointStats>(`/jobs/${encodeURIComponent(jobId)}/checkpoints`)
+  }
+
+  /** GET /jobs/<id>/exceptions: the latest maxExceptions failures of the job. */
+  jobExceptions(jobId: string, maxExceptions = 1): Promise<JobExceptions> {
+    return this.get<JobExceptions>(`/jobs/${encodeURIComponent(jobId)}/exceptions?maxExceptions=${maxExceptions}`)
+  }
+
+  /**
+   * POST /jars/upload: the file as the multipart field `jarfile`. Returns the jar id (the base
+   * name of the stored file). Flink refuses a file name not ending in .jar, so the name sent
+   * always does. The jar stays on the JobManager that received it: run it there.
+   */
+  async uploadJar(path: string, opts: {timeoutMs?: number} = {}): Promise<string> {
+    const name = basename(path).endsWith('.jar') ? basename(path) : `${basename(path)}.jar`
+    const form = new FormData()
+    form.append('jarfile', await openAsBlob(path, {type: 'application/x-java-archive'}), name)
+    const r = await this.request<{filename?: unknown; status?: unknown}>('POST', '/jars/upload', {form, timeoutMs: opts.timeoutMs ?? Math.max(this.#timeoutMs, SUBMIT_TIMEOUT_MS)})
+    const id = typeof r?.filename === 'string' ? r.filename.split(/[\\/]/).pop() : undefined
+    if (!id) {
+      const url = this.url('/jars/upload')
+      throw new RestError(`POST ${url}: answer names no uploaded file`, {code: 'REST_BAD_RESPONSE', url, body: JSON.stringify(r)})
+    }
+    return id
+  }
+
+  /** POST /jars/<id>/run: runs the program's main() on the JobManager; returns the job id. */
+  async runJar(jarId: string, opts: JarRunOptions = {}, request: {timeoutMs?: number} = {}): Promise<string> {
+    const path = `/jars/${encodeURIComponent(jarId)}/run`
+    const body = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined))
+    const r = await this.request<{jobid?: unknown}>('POST', path, {json: body, timeoutMs: request.timeoutMs ?? Math.max(this.#timeoutMs, SUBMIT_TIMEOUT_MS)})
+    if (typeof r?.jobid !== 'string' || r.jobid === '') {
+      const url = this.url(path)
+      throw new RestError(`POST ${url}: answer has no jobid`, {code: 'REST_BAD_RESPONSE', url, body: JSON.stringify(r)})
+    }
+    return r.jobid
+  }
+
+  /** DELETE /jars/<id>. */
+  async deleteJar(jarId: string): Promise<void> {
+    await this.request('DELETE', `/jars/${encodeURIComponent(jarId)}`)
+  }
+
+  /** PATCH /jobs/<id>?mode=cancel: Flink answers 202 at once; the job then goes CANCELLING, CANCELED. */
+  async cancelJob(jobId: string): Promise<void> {
+    await this.request('PATCH', `/jobs/${encodeURIComponent(jobId)}?mode=cancel`)
   }
 
   #list<T>(value: T[] | undefined, path: string): T[] {

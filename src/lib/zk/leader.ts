@@ -107,6 +107,8 @@ export interface HaPaths {
   legacyLeader: string
   /** `<base>/jobgraphs` (high-availability.zookeeper.path.jobgraphs). */
   jobgraphs: string
+  /** `<base>/execution-plans` — Flink 2.x keeps the job graphs ("execution plans") here instead of jobgraphs. */
+  executionPlans: string
   /** `<base>/jobs` — 1.15+ checkpoints and counters per job. */
   jobs: string
 }
@@ -146,6 +148,7 @@ export function haPaths(conf: Pick<ClusterConf, 'flink' | 'version'>, overrides:
     legacyLatch: joinZkPath(base, legacyLatch),
     legacyLeader: joinZkPath(base, legacyLeader),
     jobgraphs: joinZkPath(base, jobgraphs),
+    executionPlans: joinZkPath(base, 'execution-plans'),
     jobs: joinZkPath(base, 'jobs'),
   }
 }

@@ -1,10 +1,15 @@
 // RestClient against a real node:http server: Flink-shaped answers, the 503 of a leader election,
-// a 500 with Flink's error list, a server that never answers, and a refused connection.
+// a 500 with Flink's error list, a server that never answers, and a refused connection; then
+// the job calls (multipart jar upload, run, delete, cancel) against a fake Flink.
 import assert from 'node:assert/strict'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createTcpServer} from 'node:net'
 import {after, before, describe, it} from 'node:test'
-import {RestClient, RestError} from '../../../src/lib/rest/client.ts'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {exceptionSummary, RestClient, RestError, restErrorSummary} from '../../../src/lib/rest/client.ts'
+import {ENTRY_CLASS_500, FAILED_EXCEPTIONS, FakeFlink} from '../../helpers/fake-flink-rest.ts'
+import {writeTree} from '../../helpers/fixtures.ts'
 
 const ELECTION = {errors: ['Service temporarily unavailable due to an ongoing leader election. Please refresh.']}
 const INTERNAL = {errors: ['Internal server error.', '<Exception on server side:\norg.apache.flink.runtime.rpc.exceptions.RecipientUnreachableException: Could not send message\n\tat ...>']}
@@ -143,5 +148,90 @@ describe('RestClient', () => {
       assert.deepEqual([e.code, e.status, e.leaderElection, e.url], ['REST_UNREACHABLE', undefined, false, `http://127.0.0.1:${port}/config`])
       assert.match(e.message, /ECONNREFUSED/)
     }))
+  })
+})
+
+describe('RestClient: jars and cancel', () => {
+  let flink: FakeFlink
+  before(async () => {
+    flink = await new FakeFlink().start()
+  })
+  after(() => flink.stop())
+
+  it('uploadJar sends the file as multipart field jarfile, the bytes unchanged, and returns the stored base name', async () => {
+    const bytes = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.from(Array.from({length: 70_000}, (_, i) => i % 256))])
+    const dir = writeTree({})
+    writeFileSync(join(dir, 'TopSpeedWindowing.jar'), bytes)
+    const id = await new RestClient(flink.base).uploadJar(join(dir, 'TopSpeedWindowing.jar'))
+    assert.equal(id, 'db88d3e3-0aa5-4537-b073-f641014d4714_TopSpeedWindowing.jar')
+    const upload = flink.requests.at(-1)!
+    assert.equal(`${upload.method} ${upload.url}`, 'POST /jars/upload')
+    assert.match(String(upload.headers['content-type']), /^multipart\/form-data; boundary=/)
+    const [part, ...rest] = flink.uploads.at(-1)!
+    assert.equal(rest.length, 0)
+    assert.deepEqual([part!.name, part!.filename, part!.contentType], ['jarfile', 'TopSpeedWindowing.jar', 'application/x-java-archive'])
+    assert.ok(part!.data.equals(bytes), 'the bytes arrive unchanged')
+  })
+
+  it('names the upload *.jar, which Flink insists on, whatever the local file is called', async () => {
+    const dir = writeTree({'job.bin': 'PK\u0005\u0006'})
+    await new RestClient(flink.base).uploadJar(join(dir, 'job.bin'))
+    assert.equal(flink.uploads.at(-1)![0]!.filename, 'job.bin.jar')
+  })
+
+  it('an upload gets a longer deadline than the client default', async () => {
+    flink.uploadDelayMs = 400
+    try {
+      const dir = writeTree({'a.jar': 'PK\u0005\u0006'})
+      const rest = new RestClient(flink.base, {timeoutMs: 100})
+      assert.ok((await rest.uploadJar(join(dir, 'a.jar'))).endsWith('_a.jar'))
+      await assert.rejects(rest.uploadJar(join(dir, 'a.jar'), {timeoutMs: 100}), restError((e) => assert.equal(e.code, 'REST_TIMEOUT')))
+    } finally {
+      flink.uploadDelayMs = 0
+    }
+  })
+
+  it('runJar posts the run body as JSON, leaving out unset fields, and returns the job id', async () => {
+    const rest = new RestClient(flink.base)
+    const jobId = await rest.runJar('abc_TopSpeedWindowing.jar', {entryClass: 'org.example.Main', parallelism: 3, programArgsList: ['--input', 'a b', '--x=1'], savepointPath: 'file:///sp/1', allowNonRestoredState: true})
+    assert.match(jobId, /^[0-9a-f]{32}$/)
+    const run = flink.requests.at(-1)!
+    assert.equal(`${run.method} ${run.url}`, 'POST /jars/abc_TopSpeedWindowing.jar/run')
+    assert.equal(run.headers['content-type'], 'application/json')
+    assert.deepEqual(flink.runBodies.at(-1), {entryClass: 'org.example.Main', parallelism: 3, programArgsList: ['--input', 'a b', '--x=1'], savepointPath: 'file:///sp/1', allowNonRestoredState: true})
+    await rest.runJar('abc_TopSpeedWindowing.jar', {parallelism: undefined})
+    assert.deepEqual(flink.runBodies.at(-1), {})
+  })
+
+  it('deleteJar and cancelJob (202 with an empty object)', async () => {
+    const rest = new RestClient(flink.base)
+    await rest.deleteJar('abc_x.jar')
+    assert.deepEqual(flink.deleted.at(-1), 'abc_x.jar')
+    flink.addJob('0123456789abcdef0123456789abcdef', [{state: 'RUNNING', running: 2}])
+    await rest.cancelJob('0123456789abcdef0123456789abcdef')
+    assert.equal(`${flink.requests.at(-1)!.method} ${flink.requests.at(-1)!.url}`, 'PATCH /jobs/0123456789abcdef0123456789abcdef?mode=cancel')
+    await assert.rejects(rest.cancelJob('ffffffffffffffffffffffffffffffff'), restError((e) => {
+      assert.equal(e.status, 404)
+      assert.equal(restErrorSummary(e), 'Job could not be found. (caused by org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (ffffffffffffffffffffffffffffffff))')
+    }))
+  })
+
+  it("a refused run: the summary is the server-side exception, without Flink's wrappers or the stack", async () => {
+    flink.runFailure = {status: 500, body: ENTRY_CLASS_500}
+    try {
+      await assert.rejects(new RestClient(flink.base).runJar('x.jar', {entryClass: 'no.Such'}), restError((e) => {
+        assert.equal(e.status, 500)
+        assert.equal(restErrorSummary(e), "org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'no.Such' was not found in the jar file. (caused by java.lang.ClassNotFoundException: no.Such)")
+      }))
+    } finally {
+      flink.runFailure = undefined
+    }
+  })
+
+  it('exceptionSummary: the top line and the innermost cause', () => {
+    const s = exceptionSummary(FAILED_EXCEPTIONS.exceptionHistory.entries[0]!.stacktrace)
+    assert.equal(s.first, 'org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy')
+    assert.match(s.root!, /^java\.io\.FileNotFoundException: File \/nonexistent\/cars\.csv does not exist/)
+    assert.deepEqual(exceptionSummary('java.lang.RuntimeException: boom\n\tat X.y(X.java:1)'), {first: 'java.lang.RuntimeException: boom'})
   })
 })

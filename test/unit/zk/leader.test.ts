@@ -117,7 +117,7 @@ describe('haPaths', () => {
       root: '/flink', clusterId: '/default', base: '/flink/default',
       leader: '/flink/default/leader', latch: '/flink/default/leader/latch',
       legacyLatch: '/flink/default/leaderlatch', legacyLeader: '/flink/default/leader',
-      jobgraphs: '/flink/default/jobgraphs', jobs: '/flink/default/jobs',
+      jobgraphs: '/flink/default/jobgraphs', executionPlans: '/flink/default/execution-plans', jobs: '/flink/default/jobs',
     })
   })
 

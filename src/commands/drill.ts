@@ -1,0 +1,92 @@
+import {writeFileSync, renameSync} from 'node:fs'
+import {Flags} from '@oclif/core'
+import {withSession} from '../lib/cluster/session.ts'
+import {runDrill, type DrillOptions} from '../lib/drill/index.ts'
+import {UsageError} from '../lib/errors.ts'
+import {confFlags, BaseCommand} from '../lib/output/base-command.ts'
+import {stderrEmitter} from '../lib/output/cluster.ts'
+import {haFailure, renderDrill} from '../lib/output/ha.ts'
+import {durationFlag, reachFlags, reachOptions} from '../lib/output/remote-flags.ts'
+
+const TARGETS = ['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader'] as const
+
+export default class Drill extends BaseCommand<typeof Drill> {
+  static override summary = 'Failover drill: fault the leading JobManager (or another target), time every phase of the recovery, check nothing was lost, restore.'
+  static override description = `Before the fault the steady state must hold: a leader published in ZooKeeper whose REST API answers, every job RUNNING with a checkpoint completed recently, a standby alive (for JobManager targets), a quorum that can lose a peer (for ZooKeeper targets). --force drills anyway.
+The target is identified by host, pid and main class before anything is sent; the signal goes only to that process. Phases are timed from the fault: old leader gone from ZooKeeper, new leader elected (ZooKeeper watches), REST answering, each job RUNNING again, all tasks RUNNING, the first new completed checkpoint. Checks: another JobManager leads, the job ids are the same, the restored checkpoint is not older than the last one before the fault. What was faulted is always restored (a JobManager starts again as a standby, a paused process gets SIGCONT), also when a check fails or the drill is interrupted.
+Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery, 7 a check failed or the drill was refused (steady state), 5 a phase never came within --timeout, 6 no target found, 3 HA not configured.`
+  static override examples = [
+    {command: '<%= config.bin %> drill --conf-dir conf', description: 'SIGKILL the leading JobManager once; timeline and checks.'},
+    {command: '<%= config.bin %> drill --rounds 3 --max-recovery 60s --report drill.json', description: 'Three rounds (each kills the current leader), a budget, and a record kept.'},
+    {command: '<%= config.bin %> drill --term', description: 'Graceful: SIGTERM, so the leader gives up its ZooKeeper session at once.'},
+    {command: '<%= config.bin %> drill --target zk-peer --peer-id 2 --pause 10s', description: 'Freeze ZooKeeper peer 2 for 10 s (SIGSTOP, then SIGCONT).'},
+    {command: '<%= config.bin %> drill --target taskmanager --host worker1 --json', description: 'Kill a TaskManager; JSON report on stdout.'},
+  ]
+  static override flags = {
+    ...confFlags,
+    ...reachFlags,
+    target: Flags.string({description: 'What to fault.', options: [...TARGETS], default: 'leader'}),
+    kill: Flags.boolean({description: 'SIGKILL (default): the process dies at once, its ZooKeeper session lingers until it expires.', exclusive: ['term', 'pause']}),
+    term: Flags.boolean({description: 'SIGTERM: a graceful stop.', exclusive: ['kill', 'pause']}),
+    pause: Flags.string({description: 'SIGSTOP for this long, then SIGCONT (e.g. 10s).', exclusive: ['kill', 'term']}),
+    host: Flags.string({description: 'taskmanager target: which workers host (default: the first).'}),
+    'peer-id': Flags.integer({description: 'zk-peer target: which server.N (default: a follower).', min: 0}),
+    rounds: Flags.integer({description: 'Rounds to run; each faults the target as it is then (e.g. the current leader).', default: 1, min: 1}),
+    'max-recovery': Flags.string({description: 'Budget per round, fault to last phase (e.g. 60s); exit 8 when a round exceeds it.'}),
+    timeout: Flags.string({description: 'Give up waiting for a phase after this long from the fault.', default: '300s'}),
+    settle: Flags.string({description: 'Between rounds, wait this long for the steady state to return.', default: '180s'}),
+    'checkpoint-age': Flags.string({description: 'Steady state: the latest checkpoint completed within this long.', default: '60s'}),
+    force: Flags.boolean({description: 'Drill even when the steady state does not hold.'}),
+    report: Flags.file({description: 'Write the JSON report to this file as well.'}),
+  }
+
+  async run() {
+    const {flags} = this
+    const conf = this.loadConf()
+    const pauseMs = durationFlag('pause', flags.pause)
+    if (flags.target !== 'taskmanager' && flags.host) throw new UsageError('--host picks a TaskManager host: use it with --target taskmanager')
+    if (flags.target !== 'zk-peer' && flags['peer-id'] !== undefined) throw new UsageError('--peer-id picks a ZooKeeper peer: use it with --target zk-peer')
+    const ctl = new AbortController()
+    const onSignal = () => {
+      this.progress('interrupted: restoring what was faulted, then stopping')
+      ctl.abort()
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    const opts: DrillOptions = {
+      target: flags.target as DrillOptions['target'],
+      fault: flags.term ? 'term' : pauseMs !== undefined ? 'pause' : 'kill',
+      ...(pauseMs === undefined ? {} : {pauseMs}),
+      ...(flags.host ? {host: flags.host} : {}),
+      ...(flags['peer-id'] === undefined ? {} : {peerId: flags['peer-id']}),
+      rounds: flags.rounds,
+      ...(flags['max-recovery'] ? {maxRecoveryMs: durationFlag('max-recovery', flags['max-recovery'])} : {}),
+      timeoutMs: durationFlag('timeout', flags.timeout)!,
+      settleMs: durationFlag('settle', flags.settle)!,
+      checkpointMaxAgeMs: durationFlag('checkpoint-age', flags['checkpoint-age'])!,
+      force: Boolean(flags.force),
+      signal: ctl.signal,
+    }
+    try {
+      const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => runDrill(session, opts, stderrEmitter(this.err)))
+      if (flags.report) {
+        const tmp = `${flags.report}.tmp-${process.pid}`
+        writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`)
+        renameSync(tmp, flags.report)
+      }
+      this.say(renderDrill(report, this.out))
+      const failed = report.rounds.flatMap((r) => [
+        ...(r.timedOut ? [`round ${r.round}: no ${r.phases.length ? `phase after ${r.phases.at(-1)!.name}` : 'phase'} within --timeout`] : []),
+        ...r.checks.filter((c) => !c.ok).map((c) => `round ${r.round}: ${c.name}: ${c.detail}`),
+        ...(r.withinBudget === false ? [`round ${r.round}: recovery ${r.recoveryMs} ms is over the --max-recovery budget`] : []),
+      ])
+      if (report.interrupted) failed.unshift('interrupted')
+      const failure = haFailure('drill', report.exit, failed, report, 'the timeline above says which phase and why; what was faulted has been restored')
+      if (failure) throw failure
+      return report
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// Finding one daemon process and signalling exactly it: what a failover drill needs to kill a
+// leader, and what nothing else may do (stop goes through the pid file; this goes by pid + class).
+import {assertOk, type Host} from '../remote/host.ts'
+import {processesScript, signalScript} from './scripts.ts'
+
+export interface DaemonProcess {
+  pid: number
+  /** Arguments joined by spaces, as /proc (or ps) shows them. */
+  commandLine: string
+}
+
+export type DaemonSignal = 'KILL' | 'TERM' | 'STOP' | 'CONT'
+
+export interface SignalResult {
+  /** sent; gone (no such process any more); foreign (the pid now runs something else: not signalled). */
+  result: 'sent' | 'gone' | 'foreign'
+  /** The host's clock when the signal was sent (ms since the epoch), where its `date` has %N. */
+  hostTime?: number
+}
+
+/** Processes of the SSH user that run mainClass on the host (identified as status does). */
+export async function findDaemonProcesses(host: Host, mainClass: string, opts: {signal?: AbortSignal} = {}): Promise<DaemonProcess[]> {
+  const r = await host.sh(processesScript(mainClass), [], {signal: opts.signal})
+  assertOk(host, `looking for ${mainClass}`, r)
+  const out: DaemonProcess[] = []
+  for (const line of r.stdout.split('\n')) {
+    const [kind, pid, ...cmd] = line.split('\t')
+    if (kind === 'proc' && /^[1-9]\d*$/.test(pid ?? '')) out.push({pid: Number(pid), commandLine: cmd.join('\t')})
+  }
+  return out
+}
+
+/** Sends signal to pid on the host if, at that moment, it still runs mainClass. */
+export async function signalDaemon(host: Host, pid: number, mainClass: string, signal: DaemonSignal, opts: {signal?: AbortSignal} = {}): Promise<SignalResult> {
+  const r = await host.sh(signalScript(mainClass, signal), [String(pid)], {signal: opts.signal})
+  assertOk(host, `sending SIG${signal} to ${pid}`, r)
+  const [kind, at] = r.stdout.trim().split('\t')
+  if (kind === 'sent') return {result: 'sent', ...(at && /^\d+$/.test(at) ? {hostTime: Number(at)} : {})}
+  return {result: kind === 'foreign' ? 'foreign' : 'gone'}
+}

@@ -1,0 +1,62 @@
+// The steady state a drill needs before it faults anything (flink-ha.md §6.3): a published
+// leader whose REST answers, every job RUNNING with a recent checkpoint, a standby alive, and a
+// quorum that can lose a peer.
+import {restEndpoints, endpointOfUrl, probeQuorum, type MasterEndpoint} from '../cluster/probes.ts'
+import type {Session} from '../cluster/session.ts'
+import {probeMasters} from '../ha/status.ts'
+import {readHaState, type HaState} from '../ha/state.ts'
+import {RestClient} from '../rest/client.ts'
+import type {ZkClient} from '../zk/client.ts'
+import type {HaPaths} from '../zk/leader.ts'
+import type {DrillOptions, JobBefore} from './types.ts'
+
+export interface Steady {
+  ok: boolean
+  /** Why the steady state does not hold, one line each. */
+  reasons: string[]
+  state: HaState
+  leader?: MasterEndpoint
+  standbys: string[]
+  jobs: JobBefore[]
+}
+
+const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED'])
+
+export async function readSteady(session: Session, zk: ZkClient, paths: HaPaths, opts: Pick<DrillOptions, 'target' | 'checkpointMaxAgeMs'>, timeoutMs = 3000): Promise<Steady> {
+  const reasons: string[] = []
+  const endpoints = restEndpoints(session)
+  const [state, masters] = await Promise.all([readHaState(zk, paths), probeMasters(endpoints, timeoutMs)])
+  const leader = state.leader?.restUrl ? endpointOfUrl(session, state.leader.restUrl, endpoints) : undefined
+  if (!state.leader?.restUrl) reasons.push('no leader is published in ZooKeeper')
+  else if (!leader) reasons.push(`the published leader ${state.leader.restUrl} is none of the masters entries`)
+  const standbys = masters.filter((m) => m.answers && m.label !== leader?.label).map((m) => m.label)
+  if ((opts.target === 'leader' || opts.target === 'standby') && standbys.length === 0) reasons.push('no standby JobManager is alive')
+
+  const jobs: JobBefore[] = []
+  if (leader) {
+    const rest = new RestClient(leader.url, {timeoutMs})
+    try {
+      const overview = await rest.jobsOverview()
+      const now = Date.now()
+      for (const j of overview.filter((x) => !TERMINAL.has(x.state))) {
+        if (j.state !== 'RUNNING') { reasons.push(`job ${j.jid} (${j.name}) is ${j.state}, not RUNNING`); continue }
+        const [details, cps] = await Promise.all([rest.jobDetails(j.jid), rest.checkpoints(j.jid)])
+        const completed = cps.latest?.completed ?? undefined
+        const ack = completed?.latest_ack_timestamp
+        if (!completed) reasons.push(`job ${j.jid} (${j.name}) has no completed checkpoint`)
+        else if (ack !== undefined && now - ack > opts.checkpointMaxAgeMs) reasons.push(`job ${j.jid} (${j.name}): last checkpoint ${completed.id} completed ${((now - ack) / 1000).toFixed(0)} s ago (more than ${opts.checkpointMaxAgeMs / 1000} s)`)
+        const notRunning = (details.vertices ?? []).filter((v) => v.status !== 'RUNNING')
+        if (notRunning.length) reasons.push(`job ${j.jid}: ${notRunning.length} vertices not RUNNING`)
+        jobs.push({jobId: j.jid, name: j.name, ...(completed ? {lastCompleted: completed.id} : {}), ...(details.timestamps?.RUNNING ? {runningSince: details.timestamps.RUNNING} : {})})
+      }
+    } catch (err) {
+      reasons.push(`the leader's REST API (${leader.url}) does not answer: ${(err as Error).message}`)
+    }
+  }
+  if (opts.target === 'zk-peer' || opts.target === 'zk-leader') {
+    const q = await probeQuorum(session, timeoutMs)
+    const majority = Math.floor(q.total / 2) + 1
+    if (q.serving - 1 < majority) reasons.push(`the quorum serves with ${q.serving}/${q.total} peers: losing one more would lose the majority`)
+  }
+  return {ok: reasons.length === 0, reasons, state, ...(leader ? {leader} : {}), standbys, jobs}
+}

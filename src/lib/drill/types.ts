@@ -1,0 +1,106 @@
+import type {ExitCodeValue} from '../errors.ts'
+
+export type FaultKind = 'kill' | 'term' | 'pause'
+export type TargetKind = 'leader' | 'standby' | 'taskmanager' | 'zk-peer' | 'zk-leader'
+
+export interface DrillOptions {
+  target: TargetKind
+  fault: FaultKind
+  /** --pause: how long the process stays stopped. */
+  pauseMs?: number
+  /** taskmanager: which workers host; zk-peer: which server.N. */
+  host?: string
+  peerId?: number
+  rounds: number
+  /** Recovery budget per round (fault to last phase). */
+  maxRecoveryMs?: number
+  /** Give up on a round's phases after this long. */
+  timeoutMs: number
+  /** Between rounds: how long to wait for the steady state to hold again. */
+  settleMs: number
+  /** Steady state: a checkpoint completed within this long. */
+  checkpointMaxAgeMs: number
+  force: boolean
+  signal?: AbortSignal
+}
+
+/** One process the drill faults, identified before anything is sent. */
+export interface DrillTarget {
+  kind: TargetKind
+  /** Host as the conf names it, and how reports name the daemon (host, host:port, peer N). */
+  host: string
+  label: string
+  pid: number
+  mainClass: string
+  commandLine: string
+  /** How to bring it back: a JobManager's web UI port, a peer id, a TaskManager count. */
+  restore: {daemon: 'standalonesession'; webuiPort: number} | {daemon: 'taskexecutor'; count: number} | {daemon: 'zookeeper'; peerId: number}
+}
+
+export type PhaseName =
+  | 'leader-gone' | 'new-leader' | 'rest' | 'jobs-running' | 'tasks-running' | 'checkpoint'
+  | 'contender-gone' | 'quorum-degraded' | 'quorum-leader' | 'job-restarted'
+
+export interface Phase {
+  name: PhaseName
+  /** Bastion clock, ms since the epoch. */
+  at?: number
+  /** Since the fault. */
+  ms?: number
+  detail?: string
+}
+
+export interface Check {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface JobBefore {
+  jobId: string
+  name: string
+  lastCompleted?: number
+  /** Flink's own timestamp of the job's last switch to RUNNING (the JobManager's clock). */
+  runningSince?: number
+}
+
+export interface RoundResult {
+  round: number
+  target: DrillTarget
+  fault: FaultKind
+  /** Bastion clock when the signal was sent, and the host's when it ran (if its date has %N). */
+  faultAt: number
+  hostFaultAt?: number
+  before: {leader?: string; leaderSession?: string; jobs: JobBefore[]}
+  after: {leader?: string; leaderSession?: string}
+  phases: Phase[]
+  /** Fault to the last phase reached; undefined when a phase never came. */
+  recoveryMs?: number
+  checks: Check[]
+  restored: {ok: boolean; detail: string; ms?: number}
+  timedOut: boolean
+  withinBudget?: boolean
+  /** What dominated the recovery, and which settings to change. */
+  explanation: string[]
+  ok: boolean
+}
+
+export interface PhaseSummary {
+  phase: PhaseName
+  rounds: number
+  minMs: number
+  medianMs: number
+  maxMs: number
+}
+
+export interface DrillReport {
+  options: Omit<DrillOptions, 'signal'>
+  startedAt: number
+  /** ZooKeeper session timeout that bounds a hard-killed leader's exit: requested and as the server clamps it. */
+  sessionTimeout: {requestedMs: number; effectiveMs: number; clamp?: string}
+  rounds: RoundResult[]
+  summary: PhaseSummary[]
+  interrupted: boolean
+  ok: boolean
+  exit: ExitCodeValue
+}

@@ -1,0 +1,44 @@
+// The --json contract of `flinkctl drill` (result of the envelope), for scripts and tests.
+import {z} from 'zod'
+
+const phaseName = z.enum(['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint', 'contender-gone', 'quorum-degraded', 'quorum-leader', 'job-restarted'])
+
+export const drillRoundSchema = z.object({
+  round: z.number().int().positive(),
+  target: z.object({
+    kind: z.enum(['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader']),
+    host: z.string(), label: z.string(), pid: z.number().int().positive(), mainClass: z.string(), commandLine: z.string(),
+    restore: z.union([
+      z.object({daemon: z.literal('standalonesession'), webuiPort: z.number().int()}),
+      z.object({daemon: z.literal('taskexecutor'), count: z.number().int()}),
+      z.object({daemon: z.literal('zookeeper'), peerId: z.number().int()}),
+    ]),
+  }),
+  fault: z.enum(['kill', 'term', 'pause']),
+  faultAt: z.number(),
+  hostFaultAt: z.number().optional(),
+  before: z.object({leader: z.string().optional(), leaderSession: z.string().optional(), jobs: z.array(z.object({jobId: z.string().regex(/^[0-9a-f]{32}$/), name: z.string(), lastCompleted: z.number().optional(), runningSince: z.number().optional()}))}),
+  after: z.object({leader: z.string().optional(), leaderSession: z.string().optional()}),
+  phases: z.array(z.object({name: phaseName, at: z.number().optional(), ms: z.number().optional(), detail: z.string().optional()})),
+  recoveryMs: z.number().optional(),
+  checks: z.array(z.object({name: z.string(), ok: z.boolean(), detail: z.string()})),
+  restored: z.object({ok: z.boolean(), detail: z.string(), ms: z.number().optional()}),
+  timedOut: z.boolean(),
+  withinBudget: z.boolean().optional(),
+  explanation: z.array(z.string()),
+  ok: z.boolean(),
+}).strict()
+
+export const drillReportSchema = z.object({
+  options: z.object({
+    target: z.string(), fault: z.string(), rounds: z.number().int(), timeoutMs: z.number(), settleMs: z.number(), checkpointMaxAgeMs: z.number(), force: z.boolean(),
+    pauseMs: z.number().optional(), host: z.string().optional(), peerId: z.number().optional(), maxRecoveryMs: z.number().optional(),
+  }).strict(),
+  startedAt: z.number(),
+  sessionTimeout: z.object({requestedMs: z.number(), effectiveMs: z.number(), clamp: z.string().optional()}),
+  rounds: z.array(drillRoundSchema),
+  summary: z.array(z.object({phase: phaseName, rounds: z.number().int(), minMs: z.number(), medianMs: z.number(), maxMs: z.number()})),
+  interrupted: z.boolean(),
+  ok: z.boolean(),
+  exit: z.number().int(),
+}).strict()

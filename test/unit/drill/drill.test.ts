@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {explain, pickJobManager, plannedPhases, summarize, type RoundResult} from '../../../src/lib/drill/index.ts'
+
+const CLS = 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint'
+
+describe('drill pieces', () => {
+  it('picks the JobManager of a masters entry by its web UI port, else the only one, never a guess', () => {
+    const a = {pid: 10, commandLine: `java -cp x ${CLS} --configDir /c --webui-port 8081`}
+    const b = {pid: 11, commandLine: `java -cp x ${CLS} --configDir /c --webui-port 8082`}
+    assert.equal(pickJobManager([a, b], 8082)?.pid, 11)
+    assert.equal(pickJobManager([a], 9999)?.pid, 10, 'the only JobManager on the host')
+    assert.equal(pickJobManager([a, b], 9999), undefined, 'two and neither matches: refuse to guess')
+    assert.equal(pickJobManager([{pid: 12, commandLine: `java ${CLS} -D rest.port=8083`}, a], 8083)?.pid, 12)
+  })
+
+  it('plans the phases a fault should produce', () => {
+    assert.deepEqual(plannedPhases('leader', 'kill', true, true), ['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint'])
+    assert.deepEqual(plannedPhases('leader', 'kill', false, true), ['leader-gone', 'new-leader', 'rest'])
+    assert.deepEqual(plannedPhases('leader', 'pause', true, false), ['checkpoint'], 'a pause shorter than the session timeout fails nothing over')
+    assert.deepEqual(plannedPhases('taskmanager', 'kill', true, true), ['job-restarted', 'jobs-running', 'tasks-running', 'checkpoint'])
+    assert.deepEqual(plannedPhases('zk-leader', 'kill', true, true), ['quorum-degraded', 'quorum-leader', 'checkpoint'])
+    assert.deepEqual(plannedPhases('standby', 'kill', true, true), ['contender-gone', 'checkpoint'])
+  })
+
+  it('explains what dominated: a SIGKILLed leader waits for its ZooKeeper session', () => {
+    const round = {fault: 'kill' as const, target: {} as never, phases: [
+      {name: 'leader-gone' as const, ms: 5900}, {name: 'new-leader' as const, ms: 6000}, {name: 'rest' as const, ms: 6400},
+      {name: 'jobs-running' as const, ms: 7900}, {name: 'tasks-running' as const, ms: 8000}, {name: 'checkpoint' as const, ms: 8800},
+    ]}
+    const why = explain(round, {sessionTimeoutMs: 6000, requestedMs: 60_000})
+    assert.match(why[0]!, /session expired after 5\.9 s of the 6\.0 s session timeout/)
+    assert.match(why[1]!, /high-availability\.zookeeper\.client\.session-timeout \(requested 60\.0 s, granted 6\.0 s/)
+    const slowCheckpoint = explain({...round, phases: [{name: 'leader-gone', ms: 100}, {name: 'checkpoint', ms: 30_000}]}, {sessionTimeoutMs: 6000, requestedMs: 6000, checkpointInterval: '30s'})
+    assert.match(slowCheckpoint.join(' '), /execution\.checkpointing\.interval \(30s\)/)
+    assert.deepEqual(explain({...round, phases: []}, {sessionTimeoutMs: 1, requestedMs: 1}), [])
+  })
+
+  it('summarizes min/median/max per phase over the rounds that reached it', () => {
+    const r = (ms: number[]) => ({phases: [{name: 'leader-gone', ms: ms[0]}, {name: 'new-leader', ms: ms[1]}]}) as unknown as RoundResult
+    assert.deepEqual(summarize([r([4000, 4100]), r([4400, 4450]), r([4200, 4300])]), [
+      {phase: 'leader-gone', rounds: 3, minMs: 4000, medianMs: 4200, maxMs: 4400},
+      {phase: 'new-leader', rounds: 3, minMs: 4100, medianMs: 4300, maxMs: 4450},
+    ])
+  })
+})
