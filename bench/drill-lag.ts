@@ -36,7 +36,7 @@ try {
     // the new leader's own record of the moment its REST endpoint became leader
     const host = round.after.leader as string
     const granted = (await logs(host, `flink-*-standalonesession-*-${host}.log`))
-      .filter((l) => /DispatcherRestEndpoint.* was granted leadership/.test(l)).map(parseLogTime).filter((t): t is number => t !== undefined && t >= round.faultAt - 1000)
+      .filter((l) => /DispatcherRestEndpoint.* was granted leadership/.test(l)).map(parseLogTime).filter((t): t is number => t !== undefined && t >= round.faultAt - 1000).sort((a, b) => a - b)
     const nl = phase('new-leader')
     if (granted.length && nl) {
       lags['new-leader']!.push(nl.at - granted[0]!)
