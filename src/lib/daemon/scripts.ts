@@ -416,14 +416,10 @@ fi
 }
 
 /**
- * status, for several daemon types in one round trip, without the lock (read only).
- *
- * Output: `entry <spec> <line> <state> <uptime> <log file> <raw line>` per pid-file line, and
- * `unrecorded <spec> <pid> <uptime> <log file>` per process of this user that runs the daemon's
- * main class but is in no line. Uptime is seconds, or ps's `[[dd-]hh:]mm:ss` without /proc.
+ * Finding the processes that run a class, shared by status and the drill's process list:
+ * uptime, owner, shells to skip, and the candidates (one /proc scan for every class, then per class).
  */
-export function statusScript(specs: ReadonlyArray<{pidFile: string; mainClass: string}>): string {
-  const out = [PRELUDE, `fc_uid=
+const PROCESSES = `fc_uid=
 # seconds since process $1 started (or ps's etime text)
 fc_etime() {
   fc_u=
@@ -502,8 +498,17 @@ fc_candidates() {
       case " $fc_l " in *" $fc_cls "*) set -- $fc_l; echo "$1";; esac
     done)
   fi
-}
-fc_status() {
+}`
+
+/**
+ * status, for several daemon types in one round trip, without the lock (read only).
+ *
+ * Output: `entry <spec> <line> <state> <uptime> <log file> <raw line>` per pid-file line, and
+ * `unrecorded <spec> <pid> <uptime> <log file>` per process of this user that runs the daemon's
+ * main class but is in no line. Uptime is seconds, or ps's `[[dd-]hh:]mm:ss` without /proc.
+ */
+export function statusScript(specs: ReadonlyArray<{pidFile: string; mainClass: string}>): string {
+  const out = [PRELUDE, PROCESSES, `fc_status() {
   fc_rec=
   if [ -f "$fc_pidfile" ]; then
     fc_ln=0
@@ -598,31 +603,18 @@ fc_forget ${input.pids.map((p) => String(Math.trunc(p))).join(' ')}
  * word of the command line, no shell, no thread). Output: `proc <pid> <command line>` per process.
  */
 export function processesScript(mainClass: string): string {
-  return `${PRELUDE}fc_cls=${quoteArg(mainClass)}
-fc_uid=$(id -u)
-fc_cands=
-if [ -n "$fc_proc" ]; then
-  set +f
-  fc_x=$(grep -lF -e "\${fc_cls#?}" /proc/[0-9]*/cmdline 2>/dev/null </dev/null)
-  set -f
-  for fc_q in $fc_x; do fc_q=\${fc_q#/proc/}; fc_cands="$fc_cands \${fc_q%/cmdline}"; done
-else
-  fc_cands=$(ps -e -ww -o pid= -o args= 2>/dev/null </dev/null | while IFS= read -r fc_l; do
-    case " $fc_l " in *" $fc_cls "*) set -- $fc_l; echo "$1";; esac
-  done)
-fi
+  return `${PRELUDE}${PROCESSES}
+fc_cls=${quoteArg(mainClass)}
+fc_procscan -e ${quoteArg(mainClass.slice(1))}
+fc_candidates
 for fc_q in $fc_cands; do
   [ "$fc_q" != "$$" ] || continue
   fc_state "$fc_q"
   [ "$fc_st" = running ] || continue
-  fc_w=\${fc_c%% *}
-  case \${fc_w##*/} in sh|-sh|bash|-bash|dash|-dash|ash|ksh|mksh|zsh|busybox|nohup) continue;; esac
-  if [ -n "$fc_proc" ]; then
-    fc_o=
-    { while IFS= read -r fc_o; do case $fc_o in Uid:*) break;; esac; done < "/proc/$fc_q/status"; } 2>/dev/null
-    set -- $fc_o
-    [ "\${2:-}" = "$fc_uid" ] || continue
-  fi
+  ! fc_isshell "$fc_c" || continue
+  [ -n "$fc_uid" ] || fc_uid=$(id -u)
+  fc_owner "$fc_q"
+  [ "$fc_o" = "$fc_uid" ] || continue
   printf 'proc\\t%s\\t%s\\n' "$fc_q" "$fc_c"
 done
 `

@@ -166,7 +166,10 @@ export async function haStatus(session: Session, opts: {timeoutMs?: number} = {}
 }
 
 function mergeJobs(stored: HaJobState[], rest: ReadonlyArray<{jid: string; state: string}>) {
-  const out: Array<HaJobState & {state?: string}> = stored.map((s) => ({...s, ...(rest.find((r) => r.jid === s.jobId) ? {state: rest.find((r) => r.jid === s.jobId)!.state} : {})}))
+  const out: Array<HaJobState & {state?: string}> = stored.map((s) => {
+    const r = rest.find((x) => x.jid === s.jobId)
+    return r ? {...s, state: r.state} : s
+  })
   for (const r of rest) if (!out.some((o) => o.jobId === r.jid)) out.push({jobId: r.jid, stored: false, retainedCheckpoints: [], state: r.state})
   return out
 }

@@ -22,26 +22,23 @@ export interface HaChange {
   previous?: HaState
 }
 
-function watchedPaths(paths: HaPaths, state: HaState): Array<{path: string; what: 'data' | 'children'}> {
-  if (state.layout === 'legacy') {
-    return [
-      {path: joinZkPath(paths.legacyLatch, 'rest_server_lock'), what: 'children'},
-      {path: joinZkPath(paths.legacyLeader, 'rest_server_lock'), what: 'data'},
-      {path: joinZkPath(paths.legacyLeader, 'dispatcher_lock'), what: 'data'},
-      {path: paths.jobgraphs, what: 'children'},
-      {path: paths.legacyLeader, what: 'children'},
-    ]
-  }
-  return [
+/** Both layouts at once: a watch on a node that does not exist is cheap and fires when it appears. */
+function watchedPaths(paths: HaPaths): Array<{path: string; what: 'data' | 'children'}> {
+  const all: Array<{path: string; what: 'data' | 'children'}> = [
     {path: paths.latch, what: 'children'},
     {path: joinZkPath(paths.leader, 'rest_server', 'connection_info'), what: 'data'},
     {path: joinZkPath(paths.leader, 'dispatcher', 'connection_info'), what: 'data'},
+    {path: joinZkPath(paths.legacyLatch, 'rest_server_lock'), what: 'children'},
+    {path: joinZkPath(paths.legacyLeader, 'rest_server_lock'), what: 'data'},
+    {path: joinZkPath(paths.legacyLeader, 'dispatcher_lock'), what: 'data'},
+    {path: paths.leader, what: 'children'},
+    {path: paths.legacyLeader, what: 'children'},
     {path: paths.jobgraphs, what: 'children'},
     {path: paths.executionPlans, what: 'children'},
-    {path: paths.leader, what: 'children'},
     // the base appears when a cluster first starts under it
     {path: paths.base, what: 'children'},
   ]
+  return all.filter((w, i) => all.findIndex((x) => x.path === w.path && x.what === w.what) === i)
 }
 
 const short = (id: string | undefined) => (id ? id.slice(0, 8) : '?')
@@ -96,9 +93,8 @@ export async function watchHa(zk: ZkClient, paths: HaPaths, opts: {signal: Abort
     opts.signal.addEventListener('abort', stop, {once: true})
     try {
       // arm first, then read: a change in between fires one of these
-      const layoutGuess: HaState = prev ?? (await readHaState(zk, paths))
       // each wrapped in an object: an async function returning the bare promise would wait for the change itself
-      const armed = await Promise.all(watchedPaths(paths, layoutGuess).map(async ({path, what}) =>
+      const armed = await Promise.all(watchedPaths(paths).map(async ({path, what}) =>
         ({changed: what === 'data' ? (await zk.watchData(path, {signal: round.signal})).changed : (await zk.watchChildren(path, {signal: round.signal})).changed})))
       const state = await readHaState(zk, paths)
       const d = describeChange(prev, state)
