@@ -295,6 +295,15 @@ function checksOf(round: RoundResult, steady: Steady, m: Awaited<ReturnType<type
   return checks
 }
 
+/** Exit 5 when a phase never came, 7 when a check failed (or rounds are missing, or interrupted), 8 when only the budget was missed. */
+export function drillOutcome(rounds: ReadonlyArray<Pick<RoundResult, 'ok' | 'timedOut' | 'withinBudget'>>, wanted: number, interrupted: boolean): {ok: boolean; exit: DrillReport['exit']} {
+  const ok = !interrupted && rounds.length === wanted && rounds.every((r) => r.ok)
+  const exit = rounds.some((r) => r.timedOut) ? ExitCode.Timeout
+    : !ok ? ExitCode.CheckFailed
+      : rounds.some((r) => r.withinBudget === false) ? ExitCode.OverBudget : ExitCode.Ok
+  return {ok, exit}
+}
+
 /** Runs the drill; a DrillError when the steady state does not hold (unless force) or no target is found. */
 export async function runDrill(session: Session, opts: DrillOptions, emit: Emit): Promise<DrillReport> {
   requireZooKeeperHa(session.conf)
@@ -383,14 +392,11 @@ export async function runDrill(session: Session, opts: DrillOptions, emit: Emit)
   } finally {
     await zk.close()
   }
-  const ok = rounds.length === opts.rounds && rounds.every((r) => r.ok)
-  const exit = rounds.some((r) => r.timedOut) ? ExitCode.Timeout
-    : !ok ? ExitCode.CheckFailed
-      : rounds.some((r) => r.withinBudget === false) ? ExitCode.OverBudget : ExitCode.Ok
+  const {ok, exit} = drillOutcome(rounds, opts.rounds, interrupted)
   const {signal: _signal, ...options} = opts
   return {
     options, startedAt,
     sessionTimeout: {requestedMs, effectiveMs: settings.sessionTimeoutMs, ...(settings.sessionTimeoutMs !== requestedMs ? {clamp: `the ZooKeeper server granted ${seconds(settings.sessionTimeoutMs)} of the ${seconds(requestedMs)} requested`} : {})},
-    rounds, summary: summarize(rounds), interrupted, ok: ok && !interrupted, exit: interrupted ? ExitCode.CheckFailed : exit,
+    rounds, summary: summarize(rounds), interrupted, ok, exit,
   }
 }

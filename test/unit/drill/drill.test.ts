@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {explain, pickJobManager, plannedPhases, summarize, type RoundResult} from '../../../src/lib/drill/index.ts'
+import {drillOutcome, explain, pickJobManager, plannedPhases, summarize, type RoundResult} from '../../../src/lib/drill/index.ts'
 
 const CLS = 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint'
 
@@ -42,5 +42,15 @@ describe('drill pieces', () => {
       {phase: 'leader-gone', rounds: 3, minMs: 4000, medianMs: 4200, maxMs: 4400},
       {phase: 'new-leader', rounds: 3, minMs: 4100, medianMs: 4300, maxMs: 4450},
     ])
+  })
+
+  it('says by its exit code whether every round recovered, passed and met the budget', () => {
+    const good = {ok: true, timedOut: false, withinBudget: true}
+    assert.deepEqual(drillOutcome([good, good], 2, false), {ok: true, exit: 0})
+    assert.deepEqual(drillOutcome([good, {...good, withinBudget: false}], 2, false), {ok: true, exit: 8}, 'recovered and passed, but over budget')
+    assert.deepEqual(drillOutcome([good, {...good, ok: false, withinBudget: false}], 2, false), {ok: false, exit: 7}, 'a failed check outranks the budget')
+    assert.deepEqual(drillOutcome([good, {ok: false, timedOut: true}], 2, false), {ok: false, exit: 5})
+    assert.deepEqual(drillOutcome([good], 2, false), {ok: false, exit: 7}, 'a round missing (steady state never returned)')
+    assert.deepEqual(drillOutcome([good, good], 2, true), {ok: false, exit: 7}, 'interrupted')
   })
 })
