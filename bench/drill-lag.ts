@@ -35,7 +35,7 @@ try {
     const phase = (n: string) => round.phases.find((p: any) => p.name === n)
     // the new leader's own record of the moment its REST endpoint became leader
     const host = round.after.leader as string
-    const granted = (await logs(host, `flink-*-standalonesession-*-${host}.log`))
+    const granted = (await logs(host, `flink-*-standalonesession-*-${host}.log*`))
       .filter((l) => /DispatcherRestEndpoint.* was granted leadership/.test(l)).map(parseLogTime).filter((t): t is number => t !== undefined && t >= round.faultAt - 1000).sort((a, b) => a - b)
     const nl = phase('new-leader')
     if (granted.length && nl) {
@@ -43,7 +43,7 @@ try {
       actual['new-leader']!.push(granted[0]! - round.faultAt)
     }
     // the quorum leader's record of the killed JobManager's session expiring
-    const expired = (await Promise.all(['h1', 'h2', 'h3'].map((h) => logs(h, `flink-*-zookeeper-*-${h}.log`)))).flat()
+    const expired = (await Promise.all(['h1', 'h2', 'h3'].map((h) => logs(h, `flink-*-zookeeper-*-${h}.log*`)))).flat()
       .filter((l) => /Expiring session 0x/.test(l)).map(parseLogTime).filter((t): t is number => t !== undefined && t >= round.faultAt).sort((a, b) => a - b)
     const lg = phase('leader-gone')
     if (expired.length && lg) {

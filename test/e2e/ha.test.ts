@@ -38,7 +38,7 @@ describe(`HA status, jobs and failover drills on SSH hosts, Flink ${version}`, {
     return res.json() as Promise<any>
   }
   /** Lines of the JobManager log on a host that say it became leader, newest last. */
-  const grants = async (host: string) => (await onHost(host, `cat ${BASE}/log/flink-*-standalonesession-*-${host}.log 2>/dev/null | grep -i 'granted leadership' || true`)).split('\n').filter(Boolean)
+  const grants = async (host: string) => (await onHost(host, `cat ${BASE}/log/flink-*-standalonesession-*-${host}.log* 2>/dev/null | grep -i 'granted leadership' || true`)).split('\n').filter(Boolean)
 
   before(async () => {
     assertHomeBuilt({version, home})
