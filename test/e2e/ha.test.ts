@@ -133,9 +133,11 @@ describe(`HA status, jobs and failover drills on SSH hosts, Flink ${version}`, {
       assert.ok(round.checks.some((c) => c.name.includes('restored a checkpoint not older') && c.ok))
       assert.equal(round.restored.ok, true)
       assert.ok(round.explanation.length > 0)
-      // independently: the new leader's own log says it was granted leadership after the fault
-      const granted = (await grants(round.after.leader!)).map(parseLogTime).filter((x): x is number => x !== undefined && x >= round.faultAt - 1000)
+      // independently: the new leader's own log says it was granted leadership after the fault,
+      // and flinkctl did not report the new leader before that
+      const granted = (await grants(round.after.leader!)).map(parseLogTime).filter((x): x is number => x !== undefined && x >= round.faultAt)
       assert.ok(granted.length > 0, `round ${round.round}: no leadership grant in ${round.after.leader}'s log after the fault`)
+      assert.ok(round.phases[1]!.at! >= Math.min(...granted) - 50, `round ${round.round}: flinkctl reported the new leader before it was granted leadership`)
     }
     // leadership alternated: h1, h2, h1 or h2, h1, h2
     assert.deepEqual(d.rounds.map((x) => x.target.label), [d.rounds[0]!.target.label, d.rounds[1]!.target.label, d.rounds[0]!.target.label])
