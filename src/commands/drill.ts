@@ -1,7 +1,8 @@
 import {writeFileSync, renameSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {withSession} from '../lib/cluster/session.ts'
-import {runDrill, type DrillOptions} from '../lib/drill/index.ts'
+import {runDrill, runYarnDrill, type DrillOptions} from '../lib/drill/index.ts'
+import {yarnContext} from '../lib/yarn/index.ts'
 import {UsageError} from '../lib/errors.ts'
 import {confFlags, BaseCommand} from '../lib/output/base-command.ts'
 import {stderrEmitter} from '../lib/output/cluster.ts'
@@ -21,6 +22,7 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     {command: '<%= config.bin %> drill --term', description: 'Graceful: SIGTERM, so the leader gives up its ZooKeeper session at once.'},
     {command: '<%= config.bin %> drill --target zk-peer --peer-id 2 --pause 10s', description: 'Freeze ZooKeeper peer 2 for 10 s (SIGSTOP, then SIGCONT).'},
     {command: '<%= config.bin %> drill --target taskmanager --host worker1 --json', description: 'Kill a TaskManager; JSON report on stdout.'},
+    {command: '<%= config.bin %> drill --yarn-session smoke', description: 'Kill the ApplicationMaster of a YARN session; YARN starts the next attempt, which recovers the jobs.'},
   ]
   static override flags = {
     ...confFlags,
@@ -38,6 +40,8 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     'checkpoint-age': Flags.string({description: 'Steady state: the latest checkpoint completed within this long.', default: '60s'}),
     force: Flags.boolean({description: 'Drill even when the steady state does not hold.'}),
     report: Flags.file({description: 'Write the JSON report to this file as well.'}),
+    'yarn-session': Flags.string({description: 'Drill a YARN session instead: kill its ApplicationMaster (the JobManager) on its NodeManager host and time the next attempt (application id or flinkctl session name).', helpGroup: 'YARN'}),
+    'rm-url': Flags.string({description: 'With --yarn-session: the ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).', helpGroup: 'YARN'}),
   }
 
   async run() {
@@ -46,6 +50,9 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     const pauseMs = durationFlag('pause', flags.pause)
     if (flags.target !== 'taskmanager' && flags.host) throw new UsageError('--host picks a TaskManager host: use it with --target taskmanager')
     if (flags.target !== 'zk-peer' && flags['peer-id'] !== undefined) throw new UsageError('--peer-id picks a ZooKeeper peer: use it with --target zk-peer')
+    const yarnSession = flags['yarn-session']
+    if (yarnSession && flags.target !== 'leader') throw new UsageError('--yarn-session drills the session\'s ApplicationMaster: leave out --target')
+    if (yarnSession && pauseMs !== undefined) throw new UsageError('--pause is not a YARN drill: YARN restarts an ApplicationMaster that dies (--kill, --term)')
     const ctl = new AbortController()
     const onSignal = () => {
       this.progress('interrupted: restoring what was faulted, then stopping')
@@ -54,7 +61,8 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
     const opts: DrillOptions = {
-      target: flags.target as DrillOptions['target'],
+      target: yarnSession ? 'yarn-am' : flags.target as DrillOptions['target'],
+      ...(yarnSession ? {yarnSession} : {}),
       fault: flags.term ? 'term' : pauseMs !== undefined ? 'pause' : 'kill',
       ...(pauseMs === undefined ? {} : {pauseMs}),
       ...(flags.host ? {host: flags.host} : {}),
@@ -68,7 +76,9 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
       signal: ctl.signal,
     }
     try {
-      const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => runDrill(session, opts, stderrEmitter(this.err)))
+      const yarn = yarnSession ? await yarnContext(conf, process.env, flags['rm-url']) : undefined
+      const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) =>
+        yarn && yarnSession ? runYarnDrill(session, yarn, {...opts, yarnSession}, stderrEmitter(this.err)) : runDrill(session, opts, stderrEmitter(this.err)))
       if (flags.report) {
         const tmp = `${flags.report}.tmp-${process.pid}`
         writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`)

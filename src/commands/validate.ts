@@ -12,12 +12,14 @@ Pass --conf-dir several times to validate clusters together: two clusters that w
     {command: '<%= config.bin %> validate --conf-dir conf', description: 'Validate the example local HA cluster.'},
     {command: '<%= config.bin %> validate --conf-dir /opt/flink/conf --flink-version 1.20.1 --json', description: 'Machine-readable findings for CI.'},
     {command: '<%= config.bin %> validate -c prod-a/conf -c prod-b/conf', description: 'Catch two clusters sharing one ZooKeeper cluster-id.'},
+    {command: '<%= config.bin %> validate --yarn -c yarn/conf', description: 'Check a configuration for yarn-session against $HADOOP_CONF_DIR/yarn-site.xml.'},
   ]
   static override flags = {
     ...confFlags,
     'conf-dir': Flags.directory({char: 'c', description: 'Flink configuration directory (repeatable; default: $FLINK_CONF_DIR, else $FLINK_HOME/conf).', multiple: true, helpGroup: 'CONFIGURATION'}),
     strict: Flags.boolean({description: 'Treat warnings as errors (exit 3).'}),
     quiet: Flags.boolean({char: 'q', description: 'Print errors only.'}),
+    yarn: Flags.boolean({description: 'Validate for a YARN session (yarn-session): no masters/workers; application attempts, container sizes and the HA storage dir against YARN.'}),
   }
 
   async run() {

@@ -117,9 +117,10 @@ for (const {version, home} of groundFlinkHomes()) {
       t.after(() => void (failed ||= !t.passed))
       await sshStart('h1', plan({daemon: 'standalonesession', host: 'h1', hostname: 'h1', jmHost: 'h1', webuiPort: 8081}))
       await sshStart('h2', plan({daemon: 'taskexecutor', host: 'h2', hostname: 'h2'}))
-      const overview = await waitFor('1 TaskManager in /overview', 120_000, async () => {
+      // the slot report follows the registration: /overview can show the TaskManager with 0 slots for a moment
+      const overview = await waitFor('1 TaskManager with its slots in /overview', 120_000, async () => {
         const o = await getJson(`${rest}/overview`)
-        return o.taskmanagers === 1 ? o : undefined
+        return o.taskmanagers === 1 && o['slots-total'] > 0 ? o : undefined
       })
       assert.equal(overview['slots-total'], 2)
       // the static file handler answers 503 while its leader retrieval settles, like every REST handler

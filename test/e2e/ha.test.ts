@@ -163,11 +163,82 @@ describe(`HA status, jobs and failover drills on SSH hosts, Flink ${version}`, {
     const round = d.rounds[0]!
     assert.equal(round.target.kind, 'zk-peer')
     assert.deepEqual(round.phases.map((p) => p.name), ['quorum-degraded', 'checkpoint'])
+    // the effect of a lost peer can come after the first checkpoint: the drill watched until the jobs settled
+    assert.ok(round.checks.some((c) => c.name.includes('after the quorum lost the peer') && c.ok), JSON.stringify(round.checks))
     const after = (await cli('ha', 'status', '--json')).json!.result
     assert.equal(after.quorum.serving, 3, 'the peer serves again')
     assert.equal(after.leader.restAnswers, true)
     assert.equal(after.jobs.find((j: any) => j.jobId === jobId).state, 'RUNNING')
     assert.ok(before.leader.label)
+  })
+
+  it('a SIGTERM drill: the leader gives up leadership at once, without waiting for its ZooKeeper session, and the other JobManager takes over', async (t) => {
+    mark(t)
+    const r = await cli('drill', '--term', '--json')
+    assert.equal(r.code, 0, explain(['drill', '--term'], r))
+    const d = drillReportSchema.parse(r.json!.result)
+    const round = d.rounds[0]!
+    assert.equal(round.fault, 'term')
+    assert.equal(round.ok, true, JSON.stringify(round.checks))
+    assert.notEqual(round.after.leader, round.before.leader)
+    assert.deepEqual(round.phases.map((p) => p.name), ['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint'])
+    const gone = round.phases[0]!.ms!
+    assert.ok(gone < d.sessionTimeout.effectiveMs, `SIGTERM: the leader left after ${gone} ms, not by its ${d.sessionTimeout.effectiveMs} ms session expiring`)
+    // independently: the old leader's own log says it was asked to shut down by SIGTERM
+    const said = await onHost(round.target.host, `cat ${BASE}/log/flink-*-standalonesession-*-${round.target.host}.log* | grep -c 'RECEIVED SIGNAL 15' || true`)
+    assert.ok(Number(said) >= 1, `${round.target.host}'s log does not show SIGTERM`)
+    assert.equal(round.restored.ok, true)
+    const pids = await jmPids()
+    assert.equal(pids.h1!.length + pids.h2!.length, 2, 'the JobManager that was stopped runs again')
+  })
+
+  it('a --pause drill longer than the session timeout fails the leader over; the resumed JobManager is a standby again', async (t) => {
+    mark(t)
+    const r = await cli('drill', '--pause', '8s', '--json')
+    assert.equal(r.code, 0, explain(['drill', '--pause', '8s'], r))
+    const round = drillReportSchema.parse(r.json!.result).rounds[0]!
+    assert.equal(round.fault, 'pause')
+    assert.equal(round.ok, true, JSON.stringify(round.checks))
+    assert.notEqual(round.after.leader, round.before.leader, 'a stopped leader loses its session and its leadership')
+    assert.deepEqual(round.phases.map((p) => p.name), ['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint'])
+    assert.ok(round.phases[0]!.ms! >= 1000, 'the session of a stopped process expires only after the timeout')
+    assert.match(round.restored.detail, /SIGCONT/)
+    assert.ok(round.checks.some((c) => c.name.includes('after the paused process resumed') && c.ok), JSON.stringify(round.checks))
+    // independently: the same process (never restarted) runs and is not stopped, and it stands by
+    const state = await onHost(round.target.host, `cut -d' ' -f3 /proc/${round.target.pid}/stat`)
+    assert.notEqual(state, 'T', `pid ${round.target.pid} is still stopped`)
+    await waitFor('the resumed JobManager stands by', 90_000, async () => {
+      const s = (await cli('ha', 'status', '--json')).json?.result
+      return s?.standbys?.some((m: any) => m.label === round.target.label) && s.state.contenders.length === 2 ? true : undefined
+    })
+  })
+
+  it('a TaskManager drill kills the one running the job: the job restarts from a checkpoint on the other, the leader stays, the TaskManager comes back', async (t) => {
+    mark(t)
+    await waitFor('every task RUNNING again', 60_000, async () => {
+      const j = (await rest('/jobs/overview')).jobs.find((x: any) => x.jid === jobId)
+      return j?.state === 'RUNNING' && j.tasks.running === j.tasks.total ? true : undefined
+    })
+    // independently: where the job's tasks run, by IP from REST, and which ground host has that IP
+    const job = await rest(`/jobs/${jobId}`)
+    const tms = await rest(`/jobs/${jobId}/vertices/${job.vertices[0].id}/taskmanagers`)
+    // Flink 2 names the TaskManager's host (endpoint host:port), 1.x its address (host)
+    const addr = String(tms.taskmanagers[0].endpoint ?? tms.taskmanagers[0].host).replace(/:\d+$/, '')
+    const busy = (await Promise.all(['h3', 'h4'].map(async (h) => (h === addr || (await onHost(h, 'hostname -I')).split(/\s+/).includes(addr) ? h : undefined)))).find(Boolean)
+    assert.ok(busy, `no worker is ${addr}`)
+    const r = await cli('drill', '--target', 'taskmanager', '--json')
+    assert.equal(r.code, 0, explain(['drill', '--target', 'taskmanager'], r))
+    const round = drillReportSchema.parse(r.json!.result).rounds[0]!
+    assert.equal(round.ok, true, JSON.stringify(round.checks))
+    assert.equal(round.target.kind, 'taskmanager')
+    assert.equal(round.target.host, busy, 'the drill picked the TaskManager that runs the job')
+    assert.ok(round.target.tasks! > 0)
+    assert.deepEqual(round.phases.map((p) => p.name), ['job-restarted', 'jobs-running', 'tasks-running', 'checkpoint'])
+    assert.equal(round.after.leaderSession, round.before.leaderSession, 'the leader kept its leadership')
+    assert.ok(round.checks.some((c) => c.name.includes('RUNNING with the same id') && c.ok))
+    const count = async (h: string) => (await onHost(h, "pgrep -f '[o]rg.apache.flink.runtime.taskexecutor.TaskManagerRunner' || true")).split('\n').filter(Boolean).length
+    assert.deepEqual([await count('h3'), await count('h4')], [1, 1], 'the killed TaskManager runs again')
+    assert.equal((await rest('/overview')).taskmanagers, 2)
   })
 
   it('job list and cancel end the smoke job', async (t) => {
@@ -177,7 +248,8 @@ describe(`HA status, jobs and failover drills on SSH hosts, Flink ${version}`, {
     assert.ok(JSON.stringify(list.json!.result).includes(jobId))
     const cancel = await cli('job', 'cancel', jobId, '--json')
     assert.equal(cancel.code, 0, explain(['job', 'cancel'], cancel))
-    assert.equal((await rest(`/jobs/${jobId}`)).state, 'CANCELED')
+    // /jobs/<id> is cached for web.refresh-interval; the overview is not
+    assert.equal((await rest('/jobs/overview')).jobs.find((j: any) => j.jid === jobId)?.state, 'CANCELED')
     const stop = await cli('stop-cluster', '--json')
     assert.equal(stop.code, 0, explain(['stop-cluster'], stop))
     const pids = await jmPids()

@@ -4,7 +4,8 @@ import {cancelJob, checkJobId} from '../../lib/job/index.ts'
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
 import {stderrEmitter} from '../../lib/output/cluster.ts'
 import {renderCancel} from '../../lib/output/job.ts'
-import {durationFlag, reachFlags, reachOptions} from '../../lib/output/remote-flags.ts'
+import {durationFlag, reachFlags, reachOptions, yarnSessionFlags} from '../../lib/output/remote-flags.ts'
+import {yarnContext, yarnRestTarget} from '../../lib/yarn/index.ts'
 
 export default class JobCancel extends BaseCommand<typeof JobCancel> {
   static override summary = 'Cancel a job and wait until it is CANCELED.'
@@ -20,6 +21,7 @@ Exit codes: 0 ended, 2 not a job id (nothing sent), 5 not ended before --timeout
   static override flags = {
     ...confFlags,
     ...reachFlags,
+    ...yarnSessionFlags,
     wait: Flags.boolean({description: 'Wait until the job ended (--no-wait returns once the cancel is accepted).', default: true, allowNo: true}),
     timeout: Flags.string({description: 'Give up waiting after this long, e.g. 60s (a bare number is seconds).', default: '60s'}),
   }
@@ -29,7 +31,8 @@ Exit codes: 0 ended, 2 not a job id (nothing sent), 5 not ended before --timeout
     checkJobId(args.id)
     const timeoutMs = durationFlag('timeout', flags.timeout)
     const conf = this.loadConf()
-    const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => cancelJob(session, args.id, {wait: flags.wait, timeoutMs}))
+    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session']) : undefined
+    const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => cancelJob(session, args.id, {wait: flags.wait, timeoutMs, rest}))
     this.say(renderCancel(report, this.out))
     return report
   }

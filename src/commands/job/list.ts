@@ -3,7 +3,8 @@ import {listJobs} from '../../lib/job/index.ts'
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
 import {stderrEmitter} from '../../lib/output/cluster.ts'
 import {renderJobs} from '../../lib/output/job.ts'
-import {reachFlags, reachOptions} from '../../lib/output/remote-flags.ts'
+import {reachFlags, reachOptions, yarnSessionFlags} from '../../lib/output/remote-flags.ts'
+import {yarnContext, yarnRestTarget} from '../../lib/yarn/index.ts'
 
 export default class JobList extends BaseCommand<typeof JobList> {
   static override summary = 'List the jobs of the cluster: id, name, state, start, duration, tasks.'
@@ -16,12 +17,14 @@ Exit codes: 0 listed, 6 no JobManager answered.`
   static override flags = {
     ...confFlags,
     ...reachFlags,
+    ...yarnSessionFlags,
   }
 
   async run() {
     const {flags} = this
     const conf = this.loadConf()
-    const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => listJobs(session))
+    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session']) : undefined
+    const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => listJobs(session, {rest}))
     this.say(renderJobs(report, this.out))
     return report
   }

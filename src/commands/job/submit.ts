@@ -4,7 +4,8 @@ import {checkEntryClass, checkJar, parseJobConf, submitJob} from '../../lib/job/
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
 import {stderrEmitter} from '../../lib/output/cluster.ts'
 import {renderSubmit} from '../../lib/output/job.ts'
-import {durationFlag, reachFlags, reachOptions} from '../../lib/output/remote-flags.ts'
+import {durationFlag, reachFlags, reachOptions, yarnSessionFlags} from '../../lib/output/remote-flags.ts'
+import {yarnContext, yarnRestTarget} from '../../lib/yarn/index.ts'
 
 export default class JobSubmit extends BaseCommand<typeof JobSubmit> {
   static override summary = 'Submit a job jar to the cluster over REST and wait until all its tasks run. Prints the job id.'
@@ -16,6 +17,7 @@ Exit codes: 0 running (or finished), 2 no such jar or a bad flag (nothing sent),
     {command: '<%= config.bin %> job submit app.jar -c com.example.Main -p 4 --arg=--input --arg /data/in --timeout 5min', description: 'Main class, parallelism and program arguments (one --arg each).'},
     {command: '<%= config.bin %> job submit $FLINK_HOME/examples/streaming/TopSpeedWindowing.jar --job-conf execution.checkpointing.interval=1s', description: 'Checkpoint this job every second, whatever the cluster configures.'},
     {command: "<%= config.bin %> job submit app.jar --no-wait --json | jq -r '.result.jobId'", description: 'Return as soon as Flink accepted the job.'},
+    {command: '<%= config.bin %> job submit $FLINK_HOME/examples/streaming/TopSpeedWindowing.jar --yarn-session smoke', description: 'Submit to the YARN session flinkctl started as smoke.'},
   ]
   static override args = {
     jar: Args.string({description: 'The job jar (a local file; it is uploaded).', required: true}),
@@ -25,6 +27,7 @@ Exit codes: 0 running (or finished), 2 no such jar or a bad flag (nothing sent),
     // -c is the main class, as `flink run -c`
     'conf-dir': Flags.directory({description: confFlags['conf-dir'].description, helpGroup: 'CONFIGURATION'}),
     ...reachFlags,
+    ...yarnSessionFlags,
     class: Flags.string({char: 'c', description: "The program's main class (default: the jar manifest's Main-Class / program-class)."}),
     parallelism: Flags.integer({char: 'p', description: 'Default parallelism of the job (default: parallelism.default of the cluster).', min: 1}),
     arg: Flags.string({description: 'One program argument, passed to main() as is (repeatable, in order).', multiple: true, multipleNonGreedy: true}),
@@ -40,8 +43,9 @@ Exit codes: 0 running (or finished), 2 no such jar or a bad flag (nothing sent),
     const jobConf = parseJobConf(flags['job-conf'] ?? [])
     const timeoutMs = durationFlag('timeout', flags.timeout)
     const conf = this.loadConf()
+    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session']) : undefined
     const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => submitJob(session, {
-      jar: args.jar, entryClass: flags.class, parallelism: flags.parallelism, args: flags.arg, jobConf, wait: flags.wait, timeoutMs,
+      rest, jar: args.jar, entryClass: flags.class, parallelism: flags.parallelism, args: flags.arg, jobConf, wait: flags.wait, timeoutMs,
     }))
     this.progress(renderSubmit(report, this.err))
     this.say(report.jobId)

@@ -25,6 +25,7 @@ export function runFastValidate(argv: readonly string[]): boolean {
         dynamic: {type: 'string', short: 'D', multiple: true},
         strict: {type: 'boolean'},
         quiet: {type: 'boolean', short: 'q'},
+        yarn: {type: 'boolean'},
         json: {type: 'boolean'},
       },
     })

@@ -600,10 +600,21 @@ fc_forget ${input.pids.map((p) => String(Math.trunc(p))).join(' ')}
 
 /**
  * The processes of this user that run a main class (by the same test as status: the class as a
- * word of the command line, no shell, no thread). Output: `proc <pid> <command line>` per process.
+ * word of the command line, no shell, no thread). Output: `proc <pid> <command line>` per process,
+ * with ports also `port <pid> <hex port>` per listening TCP socket.
  */
-export function processesScript(mainClass: string): string {
+export function processesScript(mainClass: string, opts: {ports?: boolean} = {}): string {
+  // with ports: also 'port <pid> <hex port>' per TCP socket the process listens on, from
+  // /proc/net/tcp{,6} and its fd links (one ls per process: a JVM holds hundreds of fds)
+  const ports = opts.ports ? `
+  [ -n "$fc_nets" ] || continue
+  ls -l "/proc/$fc_q/fd" 2>/dev/null | awk -v pid="$fc_q" '
+    FILENAME ~ /^\\/proc\\/net\\// { if (FNR > 1 && $4 == "0A") { n = split($2, a, ":"); port[$10] = a[n] }; next }
+    match($0, /socket:\\[[0-9]+\\]/) { ino = substr($0, RSTART + 8, RLENGTH - 9); if (ino in port) printf "port\\t%s\\t%s\\n", pid, port[ino] }
+  ' $fc_nets - 2>/dev/null` : ''
   return `${PRELUDE}${PROCESSES}
+fc_nets=
+${opts.ports ? 'for fc_f in /proc/net/tcp /proc/net/tcp6; do [ -r "$fc_f" ] && fc_nets="$fc_nets $fc_f"; done' : ''}
 fc_cls=${quoteArg(mainClass)}
 fc_procscan -e ${quoteArg(mainClass.slice(1))}
 fc_candidates
@@ -615,7 +626,7 @@ for fc_q in $fc_cands; do
   [ -n "$fc_uid" ] || fc_uid=$(id -u)
   fc_owner "$fc_q"
   [ "$fc_o" = "$fc_uid" ] || continue
-  printf 'proc\\t%s\\t%s\\n' "$fc_q" "$fc_c"
+  printf 'proc\\t%s\\t%s\\n' "$fc_q" "$fc_c"${ports}
 done
 `
 }

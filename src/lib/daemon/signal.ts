@@ -7,6 +7,8 @@ export interface DaemonProcess {
   pid: number
   /** Arguments joined by spaces, as /proc (or ps) shows them. */
   commandLine: string
+  /** TCP ports it listens on (only when asked for, and where /proc/net/tcp is readable). */
+  ports?: number[]
 }
 
 export type DaemonSignal = 'KILL' | 'TERM' | 'STOP' | 'CONT'
@@ -19,13 +21,22 @@ export interface SignalResult {
 }
 
 /** Processes of the SSH user that run mainClass on the host (identified as status does). */
-export async function findDaemonProcesses(host: Host, mainClass: string, opts: {signal?: AbortSignal} = {}): Promise<DaemonProcess[]> {
-  const r = await host.sh(processesScript(mainClass), [], {signal: opts.signal})
+export async function findDaemonProcesses(host: Host, mainClass: string, opts: {signal?: AbortSignal; ports?: boolean} = {}): Promise<DaemonProcess[]> {
+  const r = await host.sh(processesScript(mainClass, {ports: opts.ports}), [], {signal: opts.signal})
   assertOk(host, `looking for ${mainClass}`, r)
+  return parseProcesses(r.stdout)
+}
+
+export function parseProcesses(stdout: string): DaemonProcess[] {
   const out: DaemonProcess[] = []
-  for (const line of r.stdout.split('\n')) {
-    const [kind, pid, ...cmd] = line.split('\t')
-    if (kind === 'proc' && /^[1-9]\d*$/.test(pid ?? '')) out.push({pid: Number(pid), commandLine: cmd.join('\t')})
+  for (const line of stdout.split('\n')) {
+    const [kind, pid, ...rest] = line.split('\t')
+    if (!/^[1-9]\d*$/.test(pid ?? '')) continue
+    if (kind === 'proc') out.push({pid: Number(pid), commandLine: rest.join('\t')})
+    else if (kind === 'port' && /^[0-9A-Fa-f]{1,4}$/.test(rest[0] ?? '')) {
+      const p = out.find((x) => x.pid === Number(pid))
+      if (p) (p.ports ??= []).push(parseInt(rest[0]!, 16))
+    }
   }
   return out
 }

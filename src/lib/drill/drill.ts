@@ -32,7 +32,7 @@ export function requestedSessionTimeoutMs(session: Session): number {
 }
 
 /** The phases a round waits for, in the order they happen. */
-export function plannedPhases(target: DrillTarget['kind'], fault: DrillOptions['fault'], hasJobs: boolean, failover: boolean): PhaseName[] {
+export function plannedPhases(target: DrillTarget['kind'], fault: DrillOptions['fault'], hasJobs: boolean, failover: boolean, hostsTasks = true): PhaseName[] {
   const jobPhases: PhaseName[] = hasJobs ? ['jobs-running', 'tasks-running', 'checkpoint'] : []
   switch (target) {
     case 'leader':
@@ -40,22 +40,25 @@ export function plannedPhases(target: DrillTarget['kind'], fault: DrillOptions['
     case 'standby':
       return fault === 'pause' ? (hasJobs ? ['checkpoint'] : []) : ['contender-gone', ...(hasJobs ? ['checkpoint' as const] : [])]
     case 'taskmanager':
-      return hasJobs ? (fault === 'pause' ? ['checkpoint'] : ['job-restarted', ...jobPhases]) : []
+      // an idle TaskManager's loss restarts nothing: the jobs only have to keep checkpointing
+      return hasJobs ? (fault === 'pause' || !hostsTasks ? ['checkpoint'] : ['job-restarted', ...jobPhases]) : []
     case 'zk-peer':
       return ['quorum-degraded', ...(hasJobs ? ['checkpoint' as const] : [])]
     case 'zk-leader':
       return ['quorum-degraded', 'quorum-leader', ...(hasJobs ? ['checkpoint' as const] : [])]
+    case 'yarn-am':
+      return ['attempt-failed', 'new-attempt', 'rest', ...jobPhases]
   }
 }
 
-interface Probe {
+export interface Probe {
   /** From /jobs/overview: answered fresh by the leader (/jobs/<id> is cached for web.refresh-interval, 3 s). */
   overview: Map<string, JobOverview>
   details: Map<string, JobDetails>
   checkpoints: Map<string, CheckpointStats>
 }
 
-async function probeJobs(rest: RestClient, jobIds: readonly string[], what: {details?: boolean; checkpoints?: boolean}): Promise<Probe | undefined> {
+export async function probeJobs(rest: RestClient, jobIds: readonly string[], what: {details?: boolean; checkpoints?: boolean}): Promise<Probe | undefined> {
   try {
     const overview = new Map((await rest.jobsOverview()).map((j) => [j.jid, j]))
     const details = new Map<string, JobDetails>()
@@ -74,7 +77,7 @@ async function probeJobs(rest: RestClient, jobIds: readonly string[], what: {det
 async function measure(ctx: {
   session: Session; steady: Steady; target: DrillTarget; fault: DrillOptions['fault']; faultAt: number; deadline: number
   phases: PhaseName[]; changes: HaChange[]; emit: Emit; signal?: AbortSignal
-}): Promise<{phases: Phase[]; timedOut: boolean; newLeader?: {label?: string; url?: string; session?: string}; last?: Probe}> {
+}): Promise<{phases: Phase[]; timedOut: boolean; newLeader?: {label?: string; url?: string; session?: string}; last?: Probe; restUrl?: string}> {
   const {steady, target, faultAt, changes} = ctx
   const reached: Phase[] = []
   const pending = [...ctx.phases]
@@ -96,7 +99,7 @@ async function measure(ctx: {
 
   while (pending.length > 0) {
     if (ctx.signal?.aborted) break
-    if (Date.now() > ctx.deadline) return {phases: reached, timedOut: true, newLeader, last}
+    if (Date.now() > ctx.deadline) return {phases: reached, timedOut: true, newLeader, last, restUrl}
     const next = pending[0]!
     const now = Date.now()
     let progressed = false
@@ -170,7 +173,37 @@ async function measure(ctx: {
     }
     if (!progressed) await sleep(next === 'leader-gone' || next === 'new-leader' || next === 'contender-gone' ? 20 : Math.max(0, POLL_MS - (Date.now() - now)))
   }
-  return {phases: reached, timedOut: false, newLeader, last}
+  return {phases: reached, timedOut: false, newLeader, last, restUrl}
+}
+
+/**
+ * Waits until every job runs all its tasks and completed a checkpoint after this call began (ids,
+ * not clocks). Faults whose effect comes late are caught here: a resumed JobManager that lost its
+ * leadership while stopped, or a leader whose ZooKeeper connection went to the lost peer, restart
+ * the jobs once more after the first checkpoint.
+ */
+async function settle(restUrl: string, jobIds: readonly string[], deadline: number, signal?: AbortSignal): Promise<{probe?: Probe; settled: boolean; notRunning: string[]; ms: number}> {
+  const start = Date.now()
+  const rest = new RestClient(restUrl, {timeoutMs: 1000})
+  const baseline = await probeJobs(rest, jobIds, {checkpoints: true})
+  const floor = new Map(jobIds.map((id) => [id, baseline?.checkpoints.get(id)?.latest?.completed?.id ?? -1]))
+  const notRunning = new Set<string>()
+  let probe: Probe | undefined = baseline
+  while (Date.now() < deadline && !signal?.aborted) {
+    const p = await probeJobs(rest, jobIds, {checkpoints: true})
+    if (p) {
+      probe = p
+      for (const id of jobIds) if (p.overview.get(id)?.state !== 'RUNNING') notRunning.add(`${id.slice(0, 8)} ${p.overview.get(id)?.state ?? 'gone'}`)
+      const ok = jobIds.every((id) => {
+        const o = p.overview.get(id)
+        const done = p.checkpoints.get(id)?.latest?.completed?.id
+        return o?.state === 'RUNNING' && o.tasks !== undefined && o.tasks.running === o.tasks.total && done !== undefined && done > floor.get(id)!
+      })
+      if (ok) return {probe, settled: true, notRunning: [...notRunning], ms: Date.now() - start}
+    }
+    await sleep(POLL_MS)
+  }
+  return {probe, settled: false, notRunning: [...notRunning], ms: Date.now() - start}
 }
 
 /** Brings back what a round faulted, and waits until it serves again. Never throws. */
@@ -183,6 +216,7 @@ async function restore(session: Session, target: DrillTarget, fault: DrillOption
       return {ok: r.result === 'sent', detail: r.result === 'sent' ? `SIGCONT sent to ${target.pid}` : `pid ${target.pid} is ${r.result}`, ms: Date.now() - start}
     }
     const r = target.restore
+    if (r.daemon === 'yarn') return {ok: false, detail: 'a YARN ApplicationMaster is restarted by YARN, not by the drill', ms: 0}
     const report = await startDaemon(session, {
       daemon: r.daemon, host: target.host, push: false,
       ...(r.daemon === 'standalonesession' ? {webuiPort: r.webuiPort} : r.daemon === 'taskexecutor' ? {count: r.count} : {peerId: r.peerId}),
@@ -253,6 +287,10 @@ export function explain(round: Pick<RoundResult, 'phases' | 'fault' | 'target'>,
     case 'quorum-degraded':
     case 'quorum-leader':
       return [`the quorum took ${share} to ${worst.name === 'quorum-leader' ? 'elect a new leader' : 'notice the lost peer'}`, 'ZooKeeper peers notice a lost peer within tickTime × syncLimit / initLimit of zoo.cfg']
+    case 'attempt-failed':
+      return [`YARN took ${share} to see the ApplicationMaster's container exit`, 'the NodeManager reports a finished container on its next heartbeat to the ResourceManager (yarn.resourcemanager.nodemanagers.heartbeat-interval-ms)']
+    case 'new-attempt':
+      return [`the new ApplicationMaster attempt took ${share} to register`, 'YARN allocates and launches a new AM container, then the JVM starts and the JobManager registers; a smaller jobmanager.memory.process.size and a warm NodeManager shorten it']
   }
 }
 
@@ -336,8 +374,9 @@ export async function runDrill(session: Session, opts: DrillOptions, emit: Emit)
         emit({level: 'error', message: `round ${n}: the steady state did not return within ${seconds(opts.settleMs)}: ${steady.reasons.join('; ')}`})
         break
       }
-      const target = await resolveTarget(session, opts, steady.state, steady.standbys)
-      emit({level: 'info', host: target.host, message: `round ${n}: ${opts.fault} ${target.label} (pid ${target.pid}, ${target.mainClass.split('.').at(-1)})`})
+      const target = await resolveTarget(session, opts, steady.state, steady.standbys, {restUrl: steady.leader?.url, jobIds: steady.jobs.map((j) => j.jobId)})
+      const tasks = target.tasks !== undefined ? `, ${target.tasks} subtask${target.tasks === 1 ? '' : 's'}` : ''
+      emit({level: 'info', host: target.host, message: `round ${n}: ${opts.fault} ${target.label} (pid ${target.pid}, ${target.mainClass.split('.').at(-1)}${tasks})`})
 
       // watches armed before the fault, so the first change after it is seen as it happens
       const changes: HaChange[] = []
@@ -348,10 +387,11 @@ export async function runDrill(session: Session, opts: DrillOptions, emit: Emit)
       await armed
 
       const failover = opts.fault !== 'pause' || (opts.pauseMs ?? 0) >= zk.sessionTimeoutMs
-      const planned = plannedPhases(target.kind, opts.fault, steady.jobs.length > 0, failover)
+      const planned = plannedPhases(target.kind, opts.fault, steady.jobs.length > 0, failover, target.tasks !== 0)
       const faultAt = Date.now()
       let continued = false
       let pauseTimer: ReturnType<typeof setTimeout> | undefined
+      let resumed: Promise<void> = Promise.resolve()
       const round: RoundResult = {
         round: n, target, fault: opts.fault, faultAt,
         before: {leader: steady.leader?.label, leaderSession: steady.state.leader?.sessionId, jobs: steady.jobs},
@@ -362,12 +402,28 @@ export async function runDrill(session: Session, opts: DrillOptions, emit: Emit)
         if (sent.result !== 'sent') throw new DrillError(`${target.label}: pid ${target.pid} is ${sent.result} now; nothing was signalled`, 'DRILL_TARGET_GONE', 'run the drill again', ExitCode.Failed)
         if (sent.hostTime) round.hostFaultAt = sent.hostTime
         if (opts.fault === 'pause') {
-          pauseTimer = setTimeout(() => {
-            continued = true
-            signalDaemon(session.pool.get(target.host), target.pid, target.mainClass, 'CONT').catch(() => { continued = false })
-          }, opts.pauseMs ?? 10_000)
+          resumed = new Promise<void>((done) => {
+            pauseTimer = setTimeout(() => {
+              continued = true
+              signalDaemon(session.pool.get(target.host), target.pid, target.mainClass, 'CONT').catch(() => { continued = false }).finally(done)
+            }, opts.pauseMs ?? 10_000)
+          })
         }
         const m = await measure({session, steady, target, fault: opts.fault, faultAt, deadline: faultAt + opts.timeoutMs, phases: planned, changes, emit, signal: opts.signal})
+        let settled: Awaited<ReturnType<typeof settle>> | undefined
+        const zkTarget = target.kind === 'zk-peer' || target.kind === 'zk-leader'
+        const abort = new Promise((r) => opts.signal?.addEventListener('abort', r, {once: true}))
+        if ((opts.fault === 'pause' || zkTarget) && !m.timedOut && !opts.signal?.aborted && steady.jobs.length > 0 && m.restUrl) {
+          // the pause lasts as long as asked, even when the recovery was quicker; what counts is the state after it
+          if (opts.fault === 'pause') await Promise.race([resumed, abort])
+          // a lost peer shows in Flink once its clients notice: at once for a closed socket, within the session timeout for a silent one
+          if (zkTarget) await Promise.race([sleep(Math.max(0, faultAt + Math.min(settings.sessionTimeoutMs, 10_000) - Date.now())), abort])
+          if (!opts.signal?.aborted && (opts.fault !== 'pause' || continued)) {
+            emit({level: 'info', message: `+${seconds(Date.now() - faultAt)} ${opts.fault === 'pause' ? `resumed ${target.label}; ` : ''}waiting for the jobs to settle`})
+            settled = await settle(m.restUrl, steady.jobs.map((j) => j.jobId), Date.now() + opts.timeoutMs, opts.signal)
+            if (settled.probe) m.last = settled.probe
+          }
+        }
         round.phases = m.phases
         round.timedOut = m.timedOut
         if (opts.signal?.aborted) interrupted = true
@@ -377,6 +433,16 @@ export async function runDrill(session: Session, opts: DrillOptions, emit: Emit)
         round.recoveryMs = m.timedOut || m.phases.length < planned.length ? undefined : (m.phases.at(-1)?.ms ?? 0)
         round.checks = checksOf(round, steady, m, planned)
         round.explanation = explain(round, settings)
+        if (settled) {
+          const when = opts.fault === 'pause' ? 'after the paused process resumed' : 'after the quorum lost the peer'
+          round.checks.push({name: `the jobs run and checkpoint ${when}`, ok: settled.settled,
+            detail: settled.settled ? `settled ${seconds(settled.ms)} later${settled.notRunning.length ? `, after ${settled.notRunning.join(', ')}` : ''}` : `not settled within --timeout (${settled.notRunning.join(', ') || 'no new checkpoint'})`})
+          if (settled.notRunning.length) {
+            round.explanation.push(opts.fault === 'pause'
+              ? `resuming ${target.label} restarted jobs once more (${settled.notRunning.join(', ')}): a process that wakes up after losing its ZooKeeper session still acts on what it held until it notices; pauses longer than the session timeout cost a second restart`
+              : `losing ${target.label} restarted jobs (${settled.notRunning.join(', ')}): the leader's ZooKeeper connection went to that peer, and Flink takes a suspended connection for lost leadership; high-availability.zookeeper.client.tolerate-suspended-connections: true rides over a lost peer`)
+          }
+        }
       } finally {
         if (pauseTimer) clearTimeout(pauseTimer)
         watch.abort()

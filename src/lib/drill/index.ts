@@ -3,3 +3,4 @@ export {runDrill, drillOutcome, explain, summarize, plannedPhases, requestedSess
 export {DrillError, resolveTarget, pickJobManager} from './targets.ts'
 export {readSteady, type Steady} from './steady.ts'
 export type * from './types.ts'
+export {runYarnDrill, YARN_AM_MAIN_CLASS} from './yarn.ts'

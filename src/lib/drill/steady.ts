@@ -34,21 +34,10 @@ export async function readSteady(session: Session, zk: ZkClient, paths: HaPaths,
 
   const jobs: JobBefore[] = []
   if (leader) {
-    const rest = new RestClient(leader.url, {timeoutMs})
     try {
-      const overview = await rest.jobsOverview()
-      const now = Date.now()
-      for (const j of overview.filter((x) => !TERMINAL.has(x.state))) {
-        if (j.state !== 'RUNNING') { reasons.push(`job ${j.jid} (${j.name}) is ${j.state}, not RUNNING`); continue }
-        const [details, cps] = await Promise.all([rest.jobDetails(j.jid), rest.checkpoints(j.jid)])
-        const completed = cps.latest?.completed ?? undefined
-        const ack = completed?.latest_ack_timestamp
-        if (!completed) reasons.push(`job ${j.jid} (${j.name}) has no completed checkpoint`)
-        else if (ack !== undefined && now - ack > opts.checkpointMaxAgeMs) reasons.push(`job ${j.jid} (${j.name}): last checkpoint ${completed.id} completed ${((now - ack) / 1000).toFixed(0)} s ago (more than ${opts.checkpointMaxAgeMs / 1000} s)`)
-        const notRunning = (details.vertices ?? []).filter((v) => v.status !== 'RUNNING')
-        if (notRunning.length) reasons.push(`job ${j.jid}: ${notRunning.length} vertices not RUNNING`)
-        jobs.push({jobId: j.jid, name: j.name, ...(completed ? {lastCompleted: completed.id} : {}), ...(details.timestamps?.RUNNING ? {runningSince: details.timestamps.RUNNING} : {})})
-      }
+      const j = await steadyJobs(new RestClient(leader.url, {timeoutMs}), opts.checkpointMaxAgeMs)
+      jobs.push(...j.jobs)
+      reasons.push(...j.reasons)
     } catch (err) {
       reasons.push(`the leader's REST API (${leader.url}) does not answer: ${(err as Error).message}`)
     }
@@ -59,4 +48,24 @@ export async function readSteady(session: Session, zk: ZkClient, paths: HaPaths,
     if (q.serving - 1 < majority) reasons.push(`the quorum serves with ${q.serving}/${q.total} peers: losing one more would lose the majority`)
   }
   return {ok: reasons.length === 0, reasons, state, ...(leader ? {leader} : {}), standbys, jobs}
+}
+
+/** Every unfinished job RUNNING, all its vertices too, with a checkpoint completed within maxAgeMs; throws when REST does not answer. */
+export async function steadyJobs(rest: RestClient, maxAgeMs: number): Promise<{jobs: JobBefore[]; reasons: string[]}> {
+  const jobs: JobBefore[] = []
+  const reasons: string[] = []
+  const overview = await rest.jobsOverview()
+  const now = Date.now()
+  for (const j of overview.filter((x) => !TERMINAL.has(x.state))) {
+    if (j.state !== 'RUNNING') { reasons.push(`job ${j.jid} (${j.name}) is ${j.state}, not RUNNING`); continue }
+    const [details, cps] = await Promise.all([rest.jobDetails(j.jid), rest.checkpoints(j.jid)])
+    const completed = cps.latest?.completed ?? undefined
+    const ack = completed?.latest_ack_timestamp
+    if (!completed) reasons.push(`job ${j.jid} (${j.name}) has no completed checkpoint`)
+    else if (ack !== undefined && now - ack > maxAgeMs) reasons.push(`job ${j.jid} (${j.name}): last checkpoint ${completed.id} completed ${((now - ack) / 1000).toFixed(0)} s ago (more than ${maxAgeMs / 1000} s)`)
+    const notRunning = (details.vertices ?? []).filter((v) => v.status !== 'RUNNING')
+    if (notRunning.length) reasons.push(`job ${j.jid}: ${notRunning.length} vertices not RUNNING`)
+    jobs.push({jobId: j.jid, name: j.name, ...(completed ? {lastCompleted: completed.id} : {}), ...(details.timestamps?.RUNNING ? {runningSince: details.timestamps.RUNNING} : {})})
+  }
+  return {jobs, reasons}
 }

@@ -5,6 +5,7 @@ import {findDaemonProcesses, type DaemonProcess} from '../daemon/index.ts'
 import {FlinkctlError, ExitCode, UsageError} from '../errors.ts'
 import {DAEMON_MAIN_CLASSES} from '../launch/plan.ts'
 import type {HaState} from '../ha/state.ts'
+import {RestClient, type TaskManagerInfo} from '../rest/client.ts'
 import type {DrillOptions, DrillTarget} from './types.ts'
 
 export class DrillError extends FlinkctlError {
@@ -35,8 +36,57 @@ async function jobManagerTarget(session: Session, e: MasterEndpoint, kind: 'lead
   return {kind, host: e.host, label: e.label, pid: p.pid, mainClass: cls, commandLine: p.commandLine, restore: {daemon: 'standalonesession', webuiPort: e.port}}
 }
 
+/** A TaskManager's RPC port: from its actor path (pekko.tcp://flink@host:port/…), else its default resource id (host:port-abcdef). */
+export function rpcPortOf(tm: Pick<TaskManagerInfo, 'id' | 'path'>): number | undefined {
+  const m = (typeof tm.path === 'string' ? /@[^/]*:(\d+)\//.exec(tm.path) : null) ?? /:(\d+)-[0-9a-f]{6}$/.exec(tm.id)
+  return m ? Number(m[1]) : undefined
+}
+
+/** Subtasks of the given jobs per TaskManager RPC port, from the leader's REST API; undefined when it does not answer. */
+export async function subtasksByRpcPort(rest: RestClient, jobIds: readonly string[]): Promise<Map<number, number> | undefined> {
+  try {
+    const portOf = new Map((await rest.taskManagers()).map((t) => [t.id, rpcPortOf(t)]))
+    const counts = new Map<number, number>()
+    for (const id of jobIds) {
+      const job = await rest.jobDetails(id)
+      for (const v of job.vertices ?? []) {
+        for (const t of (await rest.vertexTaskManagers(id, v.id)).taskmanagers) {
+          const port = portOf.get(t['taskmanager-id'] ?? '')
+          if (port === undefined) continue
+          const n = Object.entries(t['status-counts'] ?? {}).filter(([k]) => !['FINISHED', 'CANCELED', 'FAILED'].includes(k)).reduce((a, [, x]) => a + x, 0)
+          counts.set(port, (counts.get(port) ?? 0) + (t['status-counts'] ? n : 1))
+        }
+      }
+    }
+    return counts
+  } catch {
+    return undefined
+  }
+}
+
+async function taskManagerTarget(session: Session, host: string | undefined, ctx: {restUrl?: string; jobIds: readonly string[]}): Promise<DrillTarget> {
+  const hosts = [...new Set(session.conf.workers?.entries.map((w) => w.host) ?? [])]
+  if (host !== undefined && !hosts.includes(host)) throw new UsageError(`${host} is not in workers`, `pick one of: ${hosts.join(', ') || '(none)'}`)
+  if (hosts.length === 0) throw new UsageError('workers lists no host', 'add the TaskManager hosts to conf/workers')
+  const cls = DAEMON_MAIN_CLASSES.taskexecutor
+  const busy = ctx.restUrl ? await subtasksByRpcPort(new RestClient(ctx.restUrl, {timeoutMs: 5000}), ctx.jobIds) : undefined
+  const found = await Promise.all((host ? [host] : hosts).map(async (h) => ({host: h, procs: await findDaemonProcesses(session.pool.get(h), cls, {ports: busy !== undefined})})))
+  // tasks per process: known when the leader answered and the host showed the process's ports
+  const candidates = found.flatMap(({host: h, procs}) => [...procs].sort((a, b) => b.pid - a.pid).map((p) => ({
+    host: h, p, tasks: busy && p.ports ? p.ports.reduce((a, port) => a + (busy.get(port) ?? 0), 0) : undefined,
+  })))
+  // one running tasks first (a drill on an idle TaskManager tests nothing), else the newest on the first host
+  const pick = candidates.find((c) => (c.tasks ?? 0) > 0) ?? candidates[0]
+  if (!pick) throw new DrillError(`no TaskManager process runs on ${host ?? hosts.join(', ')}`, 'DRILL_TARGET_NOT_FOUND', 'check `flinkctl status`', ExitCode.Failed)
+  const count = session.conf.workers!.entries.filter((w) => w.host === pick.host).length
+  return {
+    kind: 'taskmanager', host: pick.host, label: pick.host, pid: pick.p.pid, mainClass: cls, commandLine: pick.p.commandLine,
+    ...(pick.tasks !== undefined ? {tasks: pick.tasks} : {}), restore: {daemon: 'taskexecutor', count},
+  }
+}
+
 /** Resolves the drill's target from the live cluster (HA state already read). */
-export async function resolveTarget(session: Session, opts: Pick<DrillOptions, 'target' | 'host' | 'peerId'>, state: HaState, standbys: readonly string[]): Promise<DrillTarget> {
+export async function resolveTarget(session: Session, opts: Pick<DrillOptions, 'target' | 'host' | 'peerId'>, state: HaState, standbys: readonly string[], jobs: {restUrl?: string; jobIds: readonly string[]} = {jobIds: []}): Promise<DrillTarget> {
   const endpoints = restEndpoints(session)
   switch (opts.target) {
     case 'leader': {
@@ -49,18 +99,10 @@ export async function resolveTarget(session: Session, opts: Pick<DrillOptions, '
       if (!e) throw new DrillError('no standby JobManager answers', 'DRILL_NO_STANDBY', 'start one with `flinkctl jobmanager start --host H`', ExitCode.Failed)
       return jobManagerTarget(session, e, 'standby')
     }
-    case 'taskmanager': {
-      const hosts = [...new Set(session.conf.workers?.entries.map((w) => w.host) ?? [])]
-      const host = opts.host ?? hosts[0]
-      if (!host || !hosts.includes(host)) throw new UsageError(`${opts.host ? `${opts.host} is not in workers` : 'workers lists no host'}`, `pick one of: ${hosts.join(', ') || '(none)'}`)
-      const cls = DAEMON_MAIN_CLASSES.taskexecutor
-      const procs = await findDaemonProcesses(session.pool.get(host), cls)
-      // the newest: a restarted TaskManager is the one a repeated drill should hit again
-      const p = [...procs].sort((a, b) => b.pid - a.pid)[0]
-      if (!p) throw new DrillError(`no TaskManager process runs on ${host}`, 'DRILL_TARGET_NOT_FOUND', 'check `flinkctl status`', ExitCode.Failed)
-      const count = session.conf.workers!.entries.filter((w) => w.host === host).length
-      return {kind: 'taskmanager', host, label: host, pid: p.pid, mainClass: cls, commandLine: p.commandLine, restore: {daemon: 'taskexecutor', count}}
-    }
+    case 'taskmanager':
+      return taskManagerTarget(session, opts.host, jobs)
+    case 'yarn-am':
+      throw new UsageError('a YARN ApplicationMaster is drilled with --yarn-session', 'flinkctl drill --yarn-session <application id or name>')
     case 'zk-peer':
     case 'zk-leader': {
       const servers = session.conf.zoo?.servers ?? []

@@ -1,7 +1,7 @@
 import type {ExitCodeValue} from '../errors.ts'
 
 export type FaultKind = 'kill' | 'term' | 'pause'
-export type TargetKind = 'leader' | 'standby' | 'taskmanager' | 'zk-peer' | 'zk-leader'
+export type TargetKind = 'leader' | 'standby' | 'taskmanager' | 'zk-peer' | 'zk-leader' | 'yarn-am'
 
 export interface DrillOptions {
   target: TargetKind
@@ -11,6 +11,8 @@ export interface DrillOptions {
   /** taskmanager: which workers host; zk-peer: which server.N. */
   host?: string
   peerId?: number
+  /** yarn-am: the YARN session (application id or flinkctl session name). */
+  yarnSession?: string
   rounds: number
   /** Recovery budget per round (fault to last phase). */
   maxRecoveryMs?: number
@@ -33,13 +35,18 @@ export interface DrillTarget {
   pid: number
   mainClass: string
   commandLine: string
+  /** A TaskManager's subtasks of the running jobs, where they could be counted. */
+  tasks?: number
   /** How to bring it back: a JobManager's web UI port, a peer id, a TaskManager count. */
   restore: {daemon: 'standalonesession'; webuiPort: number} | {daemon: 'taskexecutor'; count: number} | {daemon: 'zookeeper'; peerId: number}
+    /** YARN restarts the ApplicationMaster itself: nothing to start, a new attempt to wait for. */
+    | {daemon: 'yarn'; appId: string; attempt: number}
 }
 
 export type PhaseName =
   | 'leader-gone' | 'new-leader' | 'rest' | 'jobs-running' | 'tasks-running' | 'checkpoint'
   | 'contender-gone' | 'quorum-degraded' | 'quorum-leader' | 'job-restarted'
+  | 'attempt-failed' | 'new-attempt'
 
 export interface Phase {
   name: PhaseName

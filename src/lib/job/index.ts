@@ -171,6 +171,8 @@ const allTasksRunning = (t: TaskCounts) => t.total > 0 && t.running > 0 && t.run
 
 export interface SubmitOptions {
   jar: string
+  /** Where to submit instead of the leader the configuration names (e.g. a YARN session's JobManager). */
+  rest?: RestTarget
   entryClass?: string
   parallelism?: number
   /** Program arguments, one entry each, passed to main() as they are. */
@@ -212,7 +214,7 @@ export async function submitJob(session: Session, opts: SubmitOptions, emit: Emi
   if (opts.parallelism !== undefined && !(Number.isInteger(opts.parallelism) && opts.parallelism > 0)) throw new UsageError(`parallelism ${opts.parallelism}: not a positive integer`)
   const timeoutMs = opts.timeoutMs ?? DEFAULT_SUBMIT_TIMEOUT_MS
   const deadline = Date.now() + timeoutMs
-  const target = await locateRest(session, deadline, emit)
+  const target = opts.rest ?? await locateRest(session, deadline, emit)
   emit({level: 'info', message: `JobManager ${target.leader ? `leader ${target.leader} ` : ''}at ${target.url}`})
   const rest = new RestClient(target.url)
   const left = () => Math.max(10_000, deadline - Date.now())
@@ -335,9 +337,9 @@ export interface ListReport {
 }
 
 /** The jobs the leading JobManager knows (running and recently ended), newest first. */
-export async function listJobs(session: Session, opts: {timeoutMs?: number} = {}, emit: Emit = session.emit): Promise<ListReport> {
+export async function listJobs(session: Session, opts: {timeoutMs?: number; rest?: RestTarget} = {}, emit: Emit = session.emit): Promise<ListReport> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
-  const target = await locateRest(session, deadline, emit)
+  const target = opts.rest ?? await locateRest(session, deadline, emit)
   const rest = new RestClient(target.url)
   const jobs = await retryElection('list', deadline, emit, () => rest.jobsOverview())
   const entries = jobs.map((j): JobEntry => ({
@@ -373,11 +375,11 @@ export interface CancelReport {
  * ended already is reported, not an error. Errors: a malformed id (exit 2, nothing sent), an id the
  * JobManager does not know (6), still not ended at the deadline (5).
  */
-export async function cancelJob(session: Session, id: string, opts: {wait?: boolean; timeoutMs?: number} = {}, emit: Emit = session.emit): Promise<CancelReport> {
+export async function cancelJob(session: Session, id: string, opts: {wait?: boolean; timeoutMs?: number; rest?: RestTarget} = {}, emit: Emit = session.emit): Promise<CancelReport> {
   const jobId = checkJobId(id)
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS
   const deadline = Date.now() + timeoutMs
-  const target = await locateRest(session, deadline, emit)
+  const target = opts.rest ?? await locateRest(session, deadline, emit)
   const rest = new RestClient(target.url)
   const notFound = () => new FlinkctlError(`the JobManager at ${target.url} knows no job ${jobId}`, {
     code: 'JOB_NOT_FOUND', exit: ExitCode.Failed, hint: 'see `flinkctl job list`; ended jobs are forgotten after jobstore.expiration-time (1 h)',

@@ -55,8 +55,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The cluster named by the shared configuration flags (confFlags). */
   protected loadConf(): ClusterConf {
-    const f = this.flags as unknown as {'conf-dir'?: string; 'flink-home'?: string; 'flink-version'?: string; dynamic?: string[]}
-    return loadCluster({confDir: f['conf-dir'], flinkHome: f['flink-home'], flinkVersion: f['flink-version'], dynamic: f.dynamic})
+    return this.loadConfWith((this.flags as unknown as {dynamic?: string[]}).dynamic)
+  }
+
+  /** The same, with these dynamic properties instead of -D's. */
+  protected loadConfWith(dynamic: readonly string[] | undefined): ClusterConf {
+    const f = this.flags as unknown as {'conf-dir'?: string; 'flink-home'?: string; 'flink-version'?: string}
+    return loadCluster({confDir: f['conf-dir'], flinkHome: f['flink-home'], flinkVersion: f['flink-version'], dynamic})
   }
 
   /** Human output on stdout; silent under --json. */

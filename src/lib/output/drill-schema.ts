@@ -1,17 +1,19 @@
 // The --json contract of `flinkctl drill` (result of the envelope), for scripts and tests.
 import {z} from 'zod'
 
-const phaseName = z.enum(['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint', 'contender-gone', 'quorum-degraded', 'quorum-leader', 'job-restarted'])
+const phaseName = z.enum(['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint', 'contender-gone', 'quorum-degraded', 'quorum-leader', 'job-restarted', 'attempt-failed', 'new-attempt'])
 
 export const drillRoundSchema = z.object({
   round: z.number().int().positive(),
   target: z.object({
-    kind: z.enum(['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader']),
+    kind: z.enum(['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader', 'yarn-am']),
     host: z.string(), label: z.string(), pid: z.number().int().positive(), mainClass: z.string(), commandLine: z.string(),
+    tasks: z.number().int().nonnegative().optional(),
     restore: z.union([
       z.object({daemon: z.literal('standalonesession'), webuiPort: z.number().int()}),
       z.object({daemon: z.literal('taskexecutor'), count: z.number().int()}),
       z.object({daemon: z.literal('zookeeper'), peerId: z.number().int()}),
+      z.object({daemon: z.literal('yarn'), appId: z.string().regex(/^application_\d+_\d+$/), attempt: z.number().int().positive()}),
     ]),
   }),
   fault: z.enum(['kill', 'term', 'pause']),

@@ -43,3 +43,9 @@ export const stopFlags = {
   grace: Flags.string({description: 'Wait this long after SIGTERM before SIGKILL (default 10s, as Flink).'}),
   user: Flags.string({description: 'User the daemons run as (FLINK_IDENT_STRING; default: the SSH user).'}),
 }
+
+/** The job commands' way to a YARN session instead of the configured cluster. */
+export const yarnSessionFlags = {
+  'yarn-session': Flags.string({description: 'Talk to this YARN session (application id or flinkctl session name) instead of the cluster the configuration describes.', helpGroup: 'YARN'}),
+  'rm-url': Flags.string({description: 'With --yarn-session: the ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).', helpGroup: 'YARN'}),
+}

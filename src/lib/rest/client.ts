@@ -106,6 +106,13 @@ export interface JobDetails {
   [key: string]: unknown
 }
 
+/** GET /jobs/<id>/vertices/<vid>/taskmanagers: where a vertex's subtasks run (1.x says host, 2.x endpoint). */
+export interface VertexTaskManagers {
+  id: string
+  taskmanagers: Array<{'taskmanager-id'?: string; host?: string; endpoint?: string; status?: string; 'status-counts'?: Record<string, number>; [key: string]: unknown}>
+  [key: string]: unknown
+}
+
 /** GET /jobs/<id>/checkpoints: counts and the latest completed/restored checkpoint. */
 export interface CheckpointStats {
   counts?: {restored?: number; total?: number; in_progress?: number; completed?: number; failed?: number}
@@ -283,6 +290,12 @@ export class RestClient {
 
   jobDetails(jobId: string): Promise<JobDetails> {
     return this.get<JobDetails>(`/jobs/${encodeURIComponent(jobId)}`)
+  }
+
+  async vertexTaskManagers(jobId: string, vertexId: string): Promise<VertexTaskManagers> {
+    const path = `/jobs/${encodeURIComponent(jobId)}/vertices/${encodeURIComponent(vertexId)}/taskmanagers`
+    const r = await this.get<VertexTaskManagers>(path)
+    return {...r, taskmanagers: this.#list(r?.taskmanagers, path)}
   }
 
   checkpoints(jobId: string): Promise<CheckpointStats> {

@@ -19,12 +19,12 @@ export interface ValidationReport {
 const ORDER = {error: 0, warning: 1, info: 2} as const
 
 /** Runs every rule over a loaded cluster; returns findings, never throws for bad configuration. */
-export function validateCluster(conf: ClusterConf, others: readonly ClusterConf[] = []): ValidationReport {
+export function validateCluster(conf: ClusterConf, others: readonly ClusterConf[] = [], target: 'standalone' | 'yarn' = 'standalone'): ValidationReport {
   const catalog = catalogFor(conf.version)
   const hadoopDir = hadoopConfDir(conf.env, getValue(conf, 'env.hadoop.conf.dir')?.value)
   const yarnSite = hadoopDir ? readYarnSite(hadoopDir) : undefined
-  const ctx = {conf, catalog, yarnSite, others}
-  const findings = [...conf.notes, ...RULES.flatMap((rule) => rule.check(ctx))]
+  const ctx = {conf, catalog, yarnSite, others, target}
+  const findings = [...conf.notes, ...RULES.filter((rule) => !rule.targets || rule.targets.includes(target)).flatMap((rule) => rule.check(ctx))]
   findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0))
   return {
     confDir: conf.confDir,

@@ -11,6 +11,9 @@ export interface RuleContext {
   conf: ClusterConf
   catalog: Catalog | undefined
   yarnSite: HadoopConf | undefined
+  /** What the configuration deploys: a standalone cluster (masters/workers) or a YARN session. */
+  target?: 'standalone' | 'yarn'
+
   /** Other clusters validated together, to catch clusters that would share ZooKeeper state. */
   others: readonly ClusterConf[]
 }
@@ -19,6 +22,8 @@ export interface Rule {
   id: string
   severity: Severity
   summary: string
+  /** Where the rule applies (default: both). */
+  targets?: ReadonlyArray<'standalone' | 'yarn'>
   check: (ctx: RuleContext) => Finding[]
 }
 
@@ -413,6 +418,12 @@ const haStorageLocal: Rule = {
     if (!v) return []
     const text = v.value.trim()
     if (!(text.startsWith('file:') || text.startsWith('/'))) return []
+    if (ctx.target === 'yarn') {
+      if (declaredShared(v.entry)) return []
+      return [finding(this, {...at(v.entry), key: v.foundAs,
+        message: `'${text}' is a local path${sourceNote(v.entry)}: YARN restarts the JobManager in a container on any node, which cannot read what the last attempt wrote`,
+        hint: 'use a file system every node reads, e.g. high-availability.storageDir: hdfs:///flink/ha (or mark a mount every node shares with a comment: # shared: NFS on every node)'})]
+    }
     if (allMastersLocal(ctx) || declaredShared(v.entry)) return []
     return [finding(this, {...at(v.entry), key: v.foundAs,
       message: `'${text}' is a local path: a standby JobManager on another host cannot read what the leader wrote`,
@@ -487,6 +498,7 @@ const mastersCount: Rule = {
   id: 'HA-MASTERS',
   severity: 'warning',
   summary: 'ZooKeeper HA with fewer than 2 masters (no standby), or without a masters file',
+  targets: ['standalone'],
   check(ctx) {
     if (!haOn(ctx)) return []
     if (!ctx.conf.masters) {
@@ -507,6 +519,7 @@ const mastersDuplicate: Rule = {
   id: 'MASTERS-DUPLICATE',
   severity: 'error',
   summary: 'two masters with the same host and web UI port, or an unusable port',
+  targets: ['standalone'],
   check(ctx) {
     const masters = ctx.conf.masters
     if (!masters) return []
@@ -631,6 +644,12 @@ const clusterId: Rule = {
   check(ctx) {
     if (!haOn(ctx)) return []
     const v = value(ctx, 'high-availability.cluster-id')
+    if (ctx.target === 'yarn') {
+      // YARN sets it to the application id, unique per session
+      return v ? [finding(this, {...at(v.entry), key: 'high-availability.cluster-id',
+        message: `cluster-id is set to '${v.value.trim()}'${sourceNote(v.entry)}: every YARN session started with this configuration shares one ZooKeeper path, and a new session recovers (or fights over) the jobs of the last`,
+        hint: 'remove high-availability.cluster-id so YARN uses the application id; flinkctl refuses to start a second session while one with the same cluster-id runs'})] : []
+    }
     const id = v?.value.trim() || '/default'
     const out: Finding[] = []
     const mine = haNamespace(ctx.conf)
@@ -688,29 +707,79 @@ const yarnAttempts: Rule = {
   summary: 'HA on YARN with yarn.application-attempts below 2 or above the ResourceManager maximum',
   check(ctx) {
     const attempts = ctx.conf.flink.entries.get('yarn.application-attempts')
-    if (!attempts || !haOn(ctx) || !/^\s*\d+\s*$/.test(attempts.value)) return []
-    const n = Number(attempts.value)
+    if (!haOn(ctx) || (attempts && !/^\s*\d+\s*$/.test(attempts.value))) return []
+    if (!attempts && ctx.target !== 'yarn') return []
+    // unset with HA on: Flink asks YARN for 2
+    const n = attempts ? Number(attempts.value) : 2
     const out: Finding[] = []
-    if (n < 2) {
+    if (attempts && n < 2) {
       out.push(finding(this, {...at(attempts), key: attempts.key,
-        message: `yarn.application-attempts is ${n} with HA on: YARN will not restart the JobManager, so HA never acts`,
+        message: `yarn.application-attempts is ${n}${sourceNote(attempts)} with HA on: YARN will not restart the JobManager, so HA never acts`,
         hint: 'set yarn.application-attempts: 2 or more (and leave it unset to get Flink\'s HA default of 2)'}))
     }
     const max = ctx.yarnSite?.props.get('yarn.resourcemanager.am.max-attempts')
     const maxValue = max && /^\d+$/.test(max.value) ? Number(max.value) : ctx.yarnSite ? 2 : undefined
     if (maxValue !== undefined && n > maxValue) {
-      out.push(finding(this, {...at(attempts), key: attempts.key, severity: 'warning',
-        message: `yarn.application-attempts ${n} is above yarn.resourcemanager.am.max-attempts ${maxValue} (${max ? `${ctx.yarnSite!.file}:${max.line}` : 'YARN default'}); YARN grants only ${maxValue}`,
+      out.push(finding(this, {...(attempts ? at(attempts) : fileOf(ctx)), key: 'yarn.application-attempts', severity: maxValue < 2 ? 'error' : 'warning',
+        message: `yarn.application-attempts ${n}${attempts ? '' : ' (Flink\'s HA default)'} is above yarn.resourcemanager.am.max-attempts ${maxValue} (${max ? `${ctx.yarnSite!.file}:${max.line}` : 'YARN default'}); YARN grants only ${maxValue}${maxValue < 2 ? ', so the JobManager is never restarted' : ''}`,
         hint: `raise yarn.resourcemanager.am.max-attempts in yarn-site.xml to ${n}, or lower yarn.application-attempts to ${maxValue}`}))
     }
     return out
   },
 }
 
+/** A YARN limit from yarn-site.xml (else YARN's default), with where it was read. */
+function yarnLimit(ctx: RuleContext, key: string, fallback: number): {value: number; where: string} {
+  const p = ctx.yarnSite?.props.get(key)
+  return p && /^\d+$/.test(p.value.trim()) ? {value: Number(p.value.trim()), where: `${ctx.yarnSite!.file}:${p.line}`} : {value: fallback, where: 'YARN default'}
+}
+
+const yarnResources: Rule = {
+  id: 'YARN-RESOURCES',
+  severity: 'error',
+  summary: 'a JobManager or TaskManager container larger than the ResourceManager grants (memory or vcores)',
+  targets: ['yarn'],
+  check(ctx) {
+    const out: Finding[] = []
+    const maxMb = yarnLimit(ctx, 'yarn.scheduler.maximum-allocation-mb', 8192)
+    const minMb = yarnLimit(ctx, 'yarn.scheduler.minimum-allocation-mb', 1024)
+    for (const [role, key] of [['JobManager', 'jobmanager.memory.process.size'], ['TaskManager', 'taskmanager.memory.process.size']] as const) {
+      const v = value(ctx, key)
+      if (!v) continue
+      const size = parseMemorySize(v.value)
+      if (!size.ok) continue
+      const mb = Math.ceil(size.value / (1024 * 1024))
+      if (mb > maxMb.value) {
+        out.push(finding(this, {...at(v.entry), key: v.foundAs,
+          message: `the ${role} asks YARN for ${mb} MB${sourceNote(v.entry)}, above yarn.scheduler.maximum-allocation-mb ${maxMb.value} (${maxMb.where}): YARN refuses the container`,
+          hint: `lower ${key} to ${maxMb.value}m or less${role === 'JobManager' ? ' (-jm)' : ' (-tm)'}, or raise yarn.scheduler.maximum-allocation-mb`}))
+      } else if (mb < minMb.value) {
+        out.push(finding(this, {...at(v.entry), key: v.foundAs, severity: 'info',
+          message: `the ${role} asks for ${mb} MB; YARN rounds a container up to yarn.scheduler.minimum-allocation-mb ${minMb.value} (${minMb.where})`,
+          hint: `ask for ${minMb.value}m to use what YARN reserves anyway`}))
+      }
+    }
+    const maxVcores = yarnLimit(ctx, 'yarn.scheduler.maximum-allocation-vcores', 4)
+    const vc = value(ctx, 'yarn.containers.vcores') ?? value(ctx, 'taskmanager.numberOfTaskSlots')
+    if (vc && /^\s*\d+\s*$/.test(vc.value) && Number(vc.value) > maxVcores.value) {
+      out.push(finding(this, {...at(vc.entry), key: vc.foundAs,
+        message: `each TaskManager asks YARN for ${vc.value.trim()} vcores${vc.foundAs === 'taskmanager.numberOfTaskSlots' ? ' (one per slot unless yarn.containers.vcores says otherwise)' : ''}${sourceNote(vc.entry)}, above yarn.scheduler.maximum-allocation-vcores ${maxVcores.value} (${maxVcores.where})`,
+        hint: `set yarn.containers.vcores: ${maxVcores.value} or fewer slots per TaskManager (-s), or raise yarn.scheduler.maximum-allocation-vcores`}))
+    }
+    return out
+  },
+}
+
+/** ' (-D key=value)' for a value given on the command line, so the message says where it came from. */
+function sourceNote(entry: ConfigEntry | undefined): string {
+  return entry?.source.kind === 'dynamic' ? ` (-D ${entry.source.arg})` : ''
+}
+
 const restLocalhost: Rule = {
   id: 'HA-REST-LOCALHOST',
   severity: 'warning',
   summary: 'rest.address is localhost on a multi-host HA cluster (the published leader URL is unusable)',
+  targets: ['standalone'],
   check(ctx) {
     if (!haOn(ctx) || allMastersLocal(ctx)) return []
     const v = ctx.conf.flink.entries.get('rest.address')
@@ -726,7 +795,7 @@ export const RULES: readonly Rule[] = [
   noConfigFile, unknownKey, deprecatedKey, removedKey, valueType,
   haType, haTypeVersion, haStorageDir, haStorageLocal, haQuorum, zkQuorumSize,
   mastersCount, mastersDuplicate, zkServersMatch, zkDataDir, zkSessionTimeout, clusterId, zkAcl,
-  yarnAttempts, restLocalhost,
+  yarnAttempts, yarnResources, restLocalhost,
 ]
 
 /** Rules that come from reading the files (reported by the loader, listed here for documentation). */

@@ -9,6 +9,8 @@ export interface ValidateRequest {
   flinkVersion?: string
   dynamic?: readonly string[]
   strict?: boolean
+  /** Validate for a YARN session instead of a standalone cluster. */
+  target?: 'standalone' | 'yarn'
   env?: Readonly<Record<string, string | undefined>>
 }
 
@@ -21,15 +23,15 @@ export interface ValidateOutcome {
 }
 
 /** The `validate` flags, as both the oclif command and the fast path parse them. */
-export function validateRequestFromFlags(flags: {'conf-dir'?: string[]; 'flink-home'?: string; 'flink-version'?: string; dynamic?: string[]; strict?: boolean}): ValidateRequest {
-  return {confDirs: flags['conf-dir'] ?? [undefined], flinkHome: flags['flink-home'], flinkVersion: flags['flink-version'], dynamic: flags.dynamic, strict: flags.strict}
+export function validateRequestFromFlags(flags: {'conf-dir'?: string[]; 'flink-home'?: string; 'flink-version'?: string; dynamic?: string[]; strict?: boolean; yarn?: boolean}): ValidateRequest {
+  return {confDirs: flags['conf-dir'] ?? [undefined], flinkHome: flags['flink-home'], flinkVersion: flags['flink-version'], dynamic: flags.dynamic, strict: flags.strict, target: flags.yarn ? 'yarn' : 'standalone'}
 }
 
 /** Loads and validates one or more conf dirs together (the `validate` command's whole job). */
 export function validateConfDirs(req: ValidateRequest): ValidateOutcome {
   const confs = req.confDirs.map((confDir) =>
     loadCluster({confDir, flinkHome: req.flinkHome, flinkVersion: req.flinkVersion, dynamic: req.dynamic, env: req.env}))
-  const reports = confs.map((c) => validateCluster(c, confs))
+  const reports = confs.map((c) => validateCluster(c, confs, req.target))
   const errors = reports.reduce((n, r) => n + r.errors, 0)
   const warnings = reports.reduce((n, r) => n + r.warnings, 0)
   const outcome: ValidateOutcome = {reports, errors, warnings}

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {describe, it} from 'node:test'
 import {findDaemonProcesses, signalDaemon} from '../../../src/lib/daemon/index.ts'
+import {parseProcesses} from '../../../src/lib/daemon/signal.ts'
 import {LocalHost} from '../../../src/lib/remote/local.ts'
 import {alive, cmdline, spawnLoose, track, waitFor} from './helpers.ts'
 
@@ -27,6 +29,22 @@ describe('finding and signalling one daemon process', () => {
     assert.ok(!found.some((p) => p.pid === other || p.pid === process.pid), 'only processes of the class')
   })
 
+  it('with ports, names the TCP ports each process listens on (how a drill finds the TaskManager running tasks)', async () => {
+    const port = await freePort()
+    const listener = spawnLoose(['perl', '-MIO::Socket::INET', '-e',
+      'my $s = IO::Socket::INET->new(Listen => 5, LocalAddr => "127.0.0.1", LocalPort => $ARGV[0], ReuseAddr => 1) or die; sleep 1 while 1', String(port), CLS])
+    const quiet = daemonLike('--webui-port', '18083')
+    await waitFor('listening', () => readFileSync('/proc/net/tcp', 'utf8').includes(`:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A`))
+    const found = await findDaemonProcesses(local, CLS, {ports: true})
+    assert.deepEqual(found.find((p) => p.pid === listener)?.ports, [port], JSON.stringify(found))
+    assert.equal(found.find((p) => p.pid === quiet)?.ports, undefined, 'a process listening on nothing has no ports')
+    assert.equal((await findDaemonProcesses(local, CLS)).find((p) => p.pid === listener)?.ports, undefined, 'ports only when asked')
+  })
+
+  it('parses ports only for processes it listed, in hex', () => {
+    assert.deepEqual(parseProcesses(`proc\t12\tjava ${CLS}\nport\t12\t1F90\nport\t13\t1F91\nport\t12\tzz\n`), [{pid: 12, commandLine: `java ${CLS}`, ports: [8080]}])
+  })
+
   it('signals a process only while it runs the class: sent, then gone; a foreign pid is left alone', async () => {
     const jm = daemonLike()
     const sleeper = spawnLoose(['sleep', '60'])
@@ -47,6 +65,15 @@ describe('finding and signalling one daemon process', () => {
     assert.equal((await signalDaemon(local, jm, CLS, 'KILL')).result, 'gone')
   })
 })
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const {port} = srv.address() as {port: number}
+      srv.close(() => resolve(port))
+    }).on('error', reject)
+  })
+}
 
 function readStat(pid: number): string {
   try {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {drillOutcome, explain, pickJobManager, plannedPhases, summarize, type RoundResult} from '../../../src/lib/drill/index.ts'
+import {rpcPortOf, subtasksByRpcPort} from '../../../src/lib/drill/targets.ts'
+import {RestClient} from '../../../src/lib/rest/client.ts'
 
 const CLS = 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint'
 
@@ -19,8 +21,36 @@ describe('drill pieces', () => {
     assert.deepEqual(plannedPhases('leader', 'kill', false, true), ['leader-gone', 'new-leader', 'rest'])
     assert.deepEqual(plannedPhases('leader', 'pause', true, false), ['checkpoint'], 'a pause shorter than the session timeout fails nothing over')
     assert.deepEqual(plannedPhases('taskmanager', 'kill', true, true), ['job-restarted', 'jobs-running', 'tasks-running', 'checkpoint'])
+    assert.deepEqual(plannedPhases('taskmanager', 'kill', true, true, false), ['checkpoint'], 'an idle TaskManager restarts no job')
     assert.deepEqual(plannedPhases('zk-leader', 'kill', true, true), ['quorum-degraded', 'quorum-leader', 'checkpoint'])
     assert.deepEqual(plannedPhases('standby', 'kill', true, true), ['contender-gone', 'checkpoint'])
+    assert.deepEqual(plannedPhases('yarn-am', 'kill', true, true), ['attempt-failed', 'new-attempt', 'rest', 'jobs-running', 'tasks-running', 'checkpoint'])
+  })
+
+  it('counts the subtasks each TaskManager runs, keyed by its RPC port (path first, then the default resource id)', async () => {
+    assert.equal(rpcPortOf({id: '10.200.0.13:41234-7a1b2c', path: 'pekko.tcp://flink@10.200.0.13:41234/user/rpc/taskmanager_0'}), 41234)
+    assert.equal(rpcPortOf({id: 'custom-id', path: 'akka.tcp://flink@h3:6122/user/rpc/taskmanager_0'}), 6122)
+    assert.equal(rpcPortOf({id: 'h3:6123-abcdef'}), 6123)
+    assert.equal(rpcPortOf({id: 'custom-id'}), undefined)
+    const answers: Record<string, unknown> = {
+      '/taskmanagers': {taskmanagers: [
+        {id: '10.0.0.3:41001-aaaaaa', path: 'pekko.tcp://flink@10.0.0.3:41001/user/rpc/taskmanager_0'},
+        {id: '10.0.0.4:41002-bbbbbb', path: 'pekko.tcp://flink@10.0.0.4:41002/user/rpc/taskmanager_0'},
+      ]},
+      '/jobs/j1': {jid: 'j1', name: 'x', state: 'RUNNING', vertices: [{id: 'v1', name: 'src', parallelism: 2, status: 'RUNNING'}, {id: 'v2', name: 'sink', parallelism: 1, status: 'RUNNING'}]},
+      '/jobs/j1/vertices/v1/taskmanagers': {id: 'v1', taskmanagers: [
+        {'taskmanager-id': '10.0.0.3:41001-aaaaaa', endpoint: '10.0.0.3:36000', status: 'RUNNING', 'status-counts': {RUNNING: 1, FINISHED: 0}},
+        {'taskmanager-id': '10.0.0.4:41002-bbbbbb', endpoint: '10.0.0.4:36000', status: 'RUNNING', 'status-counts': {RUNNING: 1}},
+      ]},
+      '/jobs/j1/vertices/v2/taskmanagers': {id: 'v2', taskmanagers: [{'taskmanager-id': '10.0.0.3:41001-aaaaaa', status: 'RUNNING', 'status-counts': {RUNNING: 1}}]},
+    }
+    const fetch = (async (url: string | URL) => {
+      const body = answers[new URL(String(url)).pathname]
+      return new Response(JSON.stringify(body ?? {errors: ['Not found']}), {status: body ? 200 : 404, headers: {'content-type': 'application/json'}})
+    }) as typeof globalThis.fetch
+    const counts = await subtasksByRpcPort(new RestClient('http://jm:8081', {fetch}), ['j1'])
+    assert.deepEqual([...counts!].sort(), [[41001, 2], [41002, 1]])
+    assert.equal(await subtasksByRpcPort(new RestClient('http://jm:8081', {fetch}), ['missing']), undefined, 'an unanswered question is unknown, not zero')
   })
 
   it('explains what dominated: a SIGKILLed leader waits for its ZooKeeper session', () => {

@@ -37,7 +37,18 @@ interface Case {
   severity?: 'error' | 'warning' | 'info'
   /** Text the message or hint must contain. */
   says?: string
+  /** Validate as a YARN session (default: a standalone cluster). */
+  target?: 'yarn'
+  dynamic?: string[]
 }
+
+const YARN_SITE = (props: Record<string, string>) => `<configuration>\n${Object.entries(props).map(([k, v]) => `  <property>\n    <name>${k}</name>\n    <value>${v}</value>\n  </property>\n`).join('')}</configuration>\n`
+// on YARN the cluster-id is the application id: the base leaves it unset
+const yarnCfg = (extra: string, drop: string[] = []) => cfg(extra, ['high-availability.cluster-id', ...drop])
+const onYarn = (c: Omit<Case, 'target' | 'env'> & {site?: Record<string, string>}): Case => ({
+  ...c, target: 'yarn', env: {HADOOP_CONF_DIR: '<root>/hadoop'},
+  files: {'conf/config.yaml': yarnCfg(''), 'hadoop/yarn-site.xml': YARN_SITE(c.site ?? {'yarn.resourcemanager.am.max-attempts': '4', 'yarn.scheduler.maximum-allocation-mb': '4096'}), ...c.files},
+})
 
 // One failing fixture per rule. The passing fixture of every rule is BASE itself (plus the
 // `passes` variants below for rules whose BASE pass would be trivial).
@@ -72,6 +83,13 @@ const FAIL: Case[] = [
   {rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': cfg('yarn.application-attempts: 1\n')}, at: ['config.yaml', 9], severity: 'error'},
   {rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': cfg('yarn.application-attempts: 5\n'), 'hadoop/yarn-site.xml': '<configuration>\n  <property>\n    <name>yarn.resourcemanager.am.max-attempts</name>\n    <value>4</value>\n  </property>\n</configuration>\n'}, env: {HADOOP_CONF_DIR: '<root>/hadoop'}, severity: 'warning', says: 'yarn-site.xml:3'},
   {rule: 'HA-REST-LOCALHOST', files: {'conf/config.yaml': cfg('rest.address: localhost\n')}, at: ['config.yaml', 9]},
+  // as a YARN session
+  onYarn({rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': yarnCfg('yarn.application-attempts: 1\n')}, at: ['config.yaml', 8], severity: 'error', says: 'YARN will not restart the JobManager'}),
+  onYarn({rule: 'YARN-ATTEMPTS', files: {}, site: {'yarn.resourcemanager.am.max-attempts': '1'}, severity: 'error', says: 'never restarted'}),
+  onYarn({rule: 'YARN-RESOURCES', files: {'conf/config.yaml': yarnCfg('', ['taskmanager.memory.process.size']) + 'taskmanager.memory.process.size: 6g\n'}, at: ['config.yaml', 7], says: 'maximum-allocation-mb 4096'}),
+  onYarn({rule: 'YARN-RESOURCES', files: {'conf/config.yaml': yarnCfg('', ['taskmanager.numberOfTaskSlots']) + 'taskmanager.numberOfTaskSlots: 8\n'}, at: ['config.yaml', 7], says: 'vcores'}),
+  onYarn({rule: 'HA-STORAGE-LOCAL', files: {'conf/config.yaml': yarnCfg('high-availability.storageDir: file:///var/flink/ha\n', ['high-availability.storageDir'])}, at: ['config.yaml', 7], says: 'YARN restarts the JobManager'}),
+  onYarn({rule: 'HA-CLUSTER-ID', files: {'conf/config.yaml': cfg('')}, at: ['config.yaml', 7], says: 'every YARN session'}),
   // loader rules
   {rule: 'CONF-DUPLICATE-KEY', files: {'conf/config.yaml': cfg('high-availability:\n  cluster-id: /again\n')}, at: ['config.yaml', 10], severity: 'error'},
   {rule: 'CONF-DUPLICATE-KEY', files: {'conf/config.yaml': null, 'conf/flink-conf.yaml': 'rest.port: 8081\nrest.port: 8082\n'}, at: ['flink-conf.yaml', 2], severity: 'warning'},
@@ -102,13 +120,18 @@ const PASS: Case[] = [
   {rule: 'ZK-SERVERS-MISMATCH', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('clientPort=2181\n', '').replace('server.1=zk1:2888:3888', 'server.1=zk1:2888:3888;2181')}},
   {rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': cfg('yarn.application-attempts: 4\n'), 'hadoop/yarn-site.xml': '<configuration><property><name>yarn.resourcemanager.am.max-attempts</name><value>4</value></property></configuration>'}, env: {HADOOP_CONF_DIR: '<root>/hadoop'}},
   {rule: 'CONF-FILE-SHADOWED', version: '2.0.0', files: {}},
+  // YARN: no masters, no cluster-id wanted, HA's default of 2 attempts fits the RM's default of 2
+  onYarn({rule: 'HA-MASTERS', files: {'conf/masters': null}}),
+  onYarn({rule: 'HA-CLUSTER-ID', files: {}}),
+  onYarn({rule: 'YARN-ATTEMPTS', files: {}, site: {}}),
+  onYarn({rule: 'YARN-RESOURCES', files: {}}),
 ]
 
 function run(c: Case) {
   const root = writeTree({...BASE, ...c.files})
   const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, v.replace('<root>', root)]))
-  const conf = loadCluster({confDir: join(root, 'conf'), flinkHome: root, flinkVersion: c.version, env})
-  return validateCluster(conf)
+  const conf = loadCluster({confDir: join(root, 'conf'), flinkHome: root, flinkVersion: c.version, env, dynamic: c.dynamic})
+  return validateCluster(conf, [], c.target)
 }
 
 describe('validator', () => {
@@ -154,6 +177,13 @@ describe('validator', () => {
     const other = writeTree({...BASE, 'conf/config.yaml': cfg('high-availability.cluster-id: /other\n', ['high-availability.cluster-id'])})
     const confs2 = [a, other].map((root) => loadCluster({confDir: join(root, 'conf'), env: {}}))
     assert.equal(validateCluster(confs2[0]!, confs2).findings.filter((f) => f.rule === 'HA-CLUSTER-ID').length, 0)
+  })
+
+  it('passes the YARN base with no finding, and names a -D value as the source of a YARN finding', () => {
+    assert.deepEqual(run(onYarn({rule: '', files: {}})).findings, [])
+    const r = run(onYarn({rule: 'YARN-ATTEMPTS', files: {}, dynamic: ['yarn.application-attempts=1']}))
+    const f = r.findings.find((x) => x.rule === 'YARN-ATTEMPTS')
+    assert.match(f?.message ?? '', /is 1 \(-D yarn\.application-attempts=1\) with HA on/)
   })
 
   it('passes the shipped example conf/ without errors or warnings', () => {
