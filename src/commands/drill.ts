@@ -7,7 +7,7 @@ import {UsageError} from '../lib/errors.ts'
 import {confFlags, BaseCommand} from '../lib/output/base-command.ts'
 import {stderrEmitter} from '../lib/output/cluster.ts'
 import {haFailure, renderDrill} from '../lib/output/ha.ts'
-import {durationFlag, reachFlags, reachOptions} from '../lib/output/remote-flags.ts'
+import {durationFlag, reachFlags, reachOptions, rmUrlFlag} from '../lib/output/remote-flags.ts'
 
 const TARGETS = ['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader'] as const
 
@@ -41,7 +41,7 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     force: Flags.boolean({description: 'Drill even when the steady state does not hold.'}),
     report: Flags.file({description: 'Write the JSON report to this file as well.'}),
     'yarn-session': Flags.string({description: 'Drill a YARN session instead: kill its ApplicationMaster (the JobManager) on its NodeManager host and time the next attempt (application id or flinkctl session name).', helpGroup: 'YARN'}),
-    'rm-url': Flags.string({description: 'With --yarn-session: the ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).', helpGroup: 'YARN'}),
+    ...rmUrlFlag,
   }
 
   async run() {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
 import {stderrEmitter} from '../../lib/output/cluster.ts'
-import {durationFlag} from '../../lib/output/remote-flags.ts'
+import {durationFlag, rmUrlFlag} from '../../lib/output/remote-flags.ts'
 import {renderStart, rewriteYarnSessionArgv} from '../../lib/output/yarn.ts'
 import {DEFAULT_SESSION_NAME, optionsAsDynamic, startYarnSession} from '../../lib/yarn/index.ts'
 
@@ -25,7 +25,7 @@ Exit codes: 0 running (attached: the client ended), 2 bad flag, 3 configuration 
     queue: Flags.string({description: 'YARN queue (-qu).'}),
     applicationId: Flags.string({description: 'Attach to a running session instead, by application id or name (-id).'}),
     timeout: Flags.string({description: 'Detached: how long to wait until the JobManager answers (e.g. 300s).', default: '300s'}),
-    'rm-url': Flags.string({description: 'The ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).'}),
+    ...rmUrlFlag,
   }
 
   public override async init(): Promise<void> {

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
+import {rmUrlFlag} from '../../lib/output/remote-flags.ts'
 import {renderSessions} from '../../lib/output/yarn.ts'
 import {listYarnSessions, yarnContext} from '../../lib/yarn/index.ts'
 
@@ -14,7 +15,7 @@ Exit codes: 0 listed, 3 no Hadoop configuration, 6 the ResourceManager does not 
   static override flags = {
     ...confFlags,
     all: Flags.boolean({description: 'Include sessions that ended.'}),
-    'rm-url': Flags.string({description: 'The ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).'}),
+    ...rmUrlFlag,
   }
 
   async run() {

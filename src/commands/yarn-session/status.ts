@@ -1,5 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
+import {rmUrlFlag} from '../../lib/output/remote-flags.ts'
 import {renderStatus} from '../../lib/output/yarn.ts'
 import {yarnContext, yarnSessionStatus} from '../../lib/yarn/index.ts'
 
@@ -16,7 +17,7 @@ Exit codes: 0 shown, 3 no Hadoop configuration, 6 no such session or the Resourc
   }
   static override flags = {
     ...confFlags,
-    'rm-url': Flags.string({description: 'The ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).'}),
+    ...rmUrlFlag,
   }
 
   async run() {

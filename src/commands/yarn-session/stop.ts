@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, confFlags} from '../../lib/output/base-command.ts'
 import {stderrEmitter} from '../../lib/output/cluster.ts'
-import {durationFlag} from '../../lib/output/remote-flags.ts'
+import {durationFlag, rmUrlFlag} from '../../lib/output/remote-flags.ts'
 import {renderStop} from '../../lib/output/yarn.ts'
 import {stopYarnSession, yarnContext} from '../../lib/yarn/index.ts'
 
@@ -20,7 +20,7 @@ Exit codes: 0 ended (or had ended), 3 no Hadoop configuration, 5 still running a
     ...confFlags,
     grace: Flags.string({description: 'How long Flink gets to end the application before YARN kills it.', default: '60s'}),
     timeout: Flags.string({description: 'How long to wait for YARN\'s kill to take effect.', default: '60s'}),
-    'rm-url': Flags.string({description: 'The ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).'}),
+    ...rmUrlFlag,
   }
 
   async run() {

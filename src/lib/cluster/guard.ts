@@ -12,7 +12,8 @@ export function refuseInvalid(conf: ClusterConf, target: 'standalone' | 'yarn' =
   if (!first) return report
   const where = first.file ? `${first.file}${first.line ? `:${first.line}` : ''}${first.col ? `:${first.col}` : ''}: ` : ''
   const more = report.errors > 1 ? ` (and ${report.errors - 1} more error(s); run \`flinkctl validate\`)` : ''
-  throw new ConfigError(`${where}${first.key ? `${first.key}: ` : ''}${first.message} [${first.rule}]${more}`, {
+  const key = first.key && !first.message.startsWith(first.key) ? `${first.key}: ` : ''
+  throw new ConfigError(`${where}${key}${first.message} [${first.rule}]${more}`, {
     code: 'CONFIG_INVALID',
     hint: `${first.hint ?? 'fix the configuration'}; nothing was ${target === 'yarn' ? 'submitted to YARN' : 'started or changed on any host'}`,
     details: {findings: report.findings.filter((f) => f.severity === 'error')},

@@ -35,6 +35,7 @@ export const drillReportSchema = z.object({
   options: z.object({
     target: z.string(), fault: z.string(), rounds: z.number().int(), timeoutMs: z.number(), settleMs: z.number(), checkpointMaxAgeMs: z.number(), force: z.boolean(),
     pauseMs: z.number().optional(), host: z.string().optional(), peerId: z.number().optional(), maxRecoveryMs: z.number().optional(),
+    yarnSession: z.string().optional(),
   }).strict(),
   startedAt: z.number(),
   sessionTimeout: z.object({requestedMs: z.number(), effectiveMs: z.number(), clamp: z.string().optional()}),

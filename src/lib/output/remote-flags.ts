@@ -44,8 +44,13 @@ export const stopFlags = {
   user: Flags.string({description: 'User the daemons run as (FLINK_IDENT_STRING; default: the SSH user).'}),
 }
 
+/** Where the YARN ResourceManager's REST API is, when yarn-site.xml does not say. */
+export const rmUrlFlag = {
+  'rm-url': Flags.string({description: 'The ResourceManager web address, e.g. http://rm:8088 (default: from yarn-site.xml in HADOOP_CONF_DIR).', helpGroup: 'YARN'}),
+}
+
 /** The job commands' way to a YARN session instead of the configured cluster. */
 export const yarnSessionFlags = {
   'yarn-session': Flags.string({description: 'Talk to this YARN session (application id or flinkctl session name) instead of the cluster the configuration describes.', helpGroup: 'YARN'}),
-  'rm-url': Flags.string({description: 'With --yarn-session: the ResourceManager web address (default: from yarn-site.xml in HADOOP_CONF_DIR).', helpGroup: 'YARN'}),
+  ...rmUrlFlag,
 }

@@ -152,12 +152,13 @@ export interface ClientOutput {
   error?: string
 }
 
-/** What Flink's YARN client says it did, from its console output. */
+/** What Flink's YARN client says it did, from its console output (log lines and System.out alike). */
 export function parseClientOutput(text: string): ClientOutput {
   const out: ClientOutput = {}
-  const web = /Found Web Interface (\S+) of application '?(application_\d+_\d+)/.exec(text)
-  if (web) { out.webInterface = web[1]!; out.appId = web[2]! }
-  out.appId ??= /Submitting application master (application_\d+_\d+)/.exec(text)?.[1] ?? /Submitted application (application_\d+_\d+)/.exec(text)?.[1] ?? APP_ID.exec(text)?.[0]
+  // a System.out line, whatever the log level: "JobManager Web Interface: http://host:port"
+  const web = /^JobManager Web Interface: (\S+)$/m.exec(text)?.[1] ?? /Found Web Interface (\S+) of application/.exec(text)?.[1]
+  if (web) out.webInterface = web
+  out.appId = /^\$ yarn application -kill (application_\d+_\d+)$/m.exec(text)?.[1] ?? /Submitted application (application_\d+_\d+)/.exec(text)?.[1] ?? APP_ID.exec(text)?.[0]
   const err = text.split('\n').find((l) => /\b(ERROR|Exception|Error:)\b/.test(l) && !/^\s+at /.test(l))
   if (err) out.error = err.trim()
   return out

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import {createServer, type Server} from 'node:http'
+import {chmodSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {loadCluster} from '../../../src/lib/conf/load.ts'
 import {rewriteYarnSessionArgv} from '../../../src/lib/output/yarn.ts'
 import {
-  clientArgs, optionsAsDynamic, resolveSession, ResourceManager, resourceManagerUrl, sessionNameOf, sessionTag, stopYarnSession, type YarnApp,
+  clientArgs, optionsAsDynamic, parseClientOutput, resolveSession, ResourceManager, resourceManagerUrl, sessionNameOf, sessionTag, stopYarnSession, type YarnApp,
 } from '../../../src/lib/yarn/index.ts'
 import {parseHadoopXml} from '../../../src/lib/validate/hadoop-xml.ts'
 import {writeTree} from '../../helpers/fixtures.ts'
@@ -31,6 +32,22 @@ describe('yarn-session pieces', () => {
     const withId = conf('high-availability.type: zookeeper\nhigh-availability.zookeeper.quorum: zk:2181\nhigh-availability.cluster-id: /Mine\n')
     assert.match(clientArgs(withId, {name: 's', detached: true, dynamic: []}).at(-1)!, /,flinkctl-ha:\/mine$/)
     assert.equal(sessionNameOf({applicationTags: 'flinkctl,flinkctl-session:smoke'}), 'smoke')
+  })
+
+  it('reads the application id and the JobManager address from the client\'s output (Flink 2.3.0, detached)', () => {
+    const text = [
+      '2026-11-22 02:40:11,123 INFO  org.apache.hadoop.yarn.client.api.impl.YarnClientImpl        [] - Submitted application application_1795315041446_0001',
+      "2026-11-22 02:40:19,456 INFO  org.apache.flink.yarn.YarnClusterDescriptor                  [] - Found Web Interface localhost:44259 of application 'application_1795315041446_0001'.",
+      'JobManager Web Interface: http://127.0.0.1:44259',
+      '2026-11-22 02:40:19,500 INFO  org.apache.flink.yarn.cli.FlinkYarnSessionCli                [] - The Flink YARN session cluster has been started in detached mode. In order to stop Flink gracefully, use the following command:',
+      '$ echo "stop" | ./bin/yarn-session.sh -id application_1795315041446_0001',
+      'If this should not be possible, then you can also kill Flink via YARN\'s web interface or via:',
+      '$ yarn application -kill application_1795315041446_0001',
+    ].join('\n')
+    assert.deepEqual(parseClientOutput(text), {webInterface: 'http://127.0.0.1:44259', appId: 'application_1795315041446_0001'})
+    const failed = parseClientOutput('2026-11-22 INFO x - Submitted application application_1_0002\nERROR org.apache.flink.yarn.cli.FlinkYarnSessionCli - Error while running the Flink session.\n\tat x.y(Z.java:1)')
+    assert.equal(failed.appId, 'application_1_0002')
+    assert.match(failed.error!, /Error while running the Flink session/)
   })
 
   it('turns -jm/-tm/-s/-qu into the keys Flink\'s client sets, a bare number being MB', () => {
@@ -159,5 +176,17 @@ describe('finding and stopping sessions through the ResourceManager', () => {
 
     const again = await stopYarnSession(ctx(), 'application_2_0003', {graceMs: 600, timeoutMs: 5000}, () => {})
     assert.equal(again.method, 'none', 'an ended session is left alone')
+  })
+})
+
+describe('finding Hadoop as yarn-session.sh does', () => {
+  const c = conf('rest.port: 8081\n')
+  it('takes HADOOP_CLASSPATH first, else what `hadoop classpath` prints, else says what to set (exit 3)', async () => {
+    const {findHadoop} = await import('../../../src/lib/yarn/hadoop.ts')
+    const bin = join(writeTree({'bin/hadoop': '#!/bin/sh\n[ "$1" = classpath ] && echo "/opt/hadoop/etc/hadoop:/opt/hadoop/share/hadoop/common/*"\n'}), 'bin')
+    chmodSync(join(bin, 'hadoop'), 0o755)
+    assert.deepEqual(await findHadoop(c, {HADOOP_CLASSPATH: '/x/*', PATH: bin}).then((h) => [h.classpath, h.classpathFrom]), ['/x/*', 'HADOOP_CLASSPATH'])
+    assert.deepEqual(await findHadoop(c, {PATH: bin}).then((h) => [h.classpath, h.classpathFrom]), ['/opt/hadoop/etc/hadoop:/opt/hadoop/share/hadoop/common/*', 'hadoop classpath'])
+    await assert.rejects(findHadoop(c, {PATH: '/nonexistent'}), (err: Error & {exit?: number; code?: string}) => err.code === 'HADOOP_NOT_FOUND' && err.exit === 3 && /HADOOP_CLASSPATH is not set/.test(err.message))
   })
 })
