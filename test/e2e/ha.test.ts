@@ -172,6 +172,48 @@ describe(`HA status, jobs and failover drills on SSH hosts, Flink ${version}`, {
     assert.ok(before.leader.label)
   })
 
+  it('a standby drill kills the standby JobManager: the leader keeps its session, the standby leaves the latch and comes back', async (t) => {
+    mark(t)
+    const before = (await cli('ha', 'status', '--json')).json!.result
+    const r = await cli('drill', '--target', 'standby', '--json')
+    assert.equal(r.code, 0, explain(['drill', '--target', 'standby'], r))
+    const round = drillReportSchema.parse(r.json!.result).rounds[0]!
+    assert.equal(round.ok, true, JSON.stringify(round.checks))
+    assert.equal(round.target.label, before.standbys[0].label, 'the drill hit the standby ZooKeeper does not name leader')
+    assert.deepEqual(round.phases.map((p) => p.name), ['contender-gone', 'checkpoint'])
+    assert.equal(round.after.leaderSession, round.before.leaderSession, 'the leader kept its session')
+    const after = (await cli('ha', 'status', '--json')).json!.result
+    assert.equal(after.leader.label, before.leader.label)
+    assert.deepEqual(after.standbys.map((m: any) => m.label), [round.target.label], 'the standby runs again')
+    assert.equal(after.state.contenders.length, 2)
+  })
+
+  it('a drill against the quorum leader: the peers elect another leader, the cluster stays up, the old leader serves again', async (t) => {
+    mark(t)
+    const leaderPeer = async () => {
+      const modes = await Promise.all(['h1', 'h2', 'h3'].map(async (h) => (await onHost(h, "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3 | sed -n 's/^Mode: //p'")).trim()))
+      return modes
+    }
+    const modes = await leaderPeer()
+    const old = modes.indexOf('leader') + 1
+    assert.ok(old >= 1, `no quorum leader: ${modes.join(',')}`)
+    const r = await cli('drill', '--target', 'zk-leader', '--json')
+    assert.equal(r.code, 0, explain(['drill', '--target', 'zk-leader'], r))
+    const round = drillReportSchema.parse(r.json!.result).rounds[0]!
+    assert.equal(round.ok, true, JSON.stringify(round.checks))
+    assert.equal(round.target.label, `peer ${old} (h${old})`, 'the drill hit the peer srvr calls leader')
+    assert.deepEqual(round.phases.map((p) => p.name), ['quorum-degraded', 'quorum-leader', 'checkpoint'])
+    assert.match(round.phases[1]!.detail!, /^peer [123] leads$/)
+    assert.notEqual(round.phases[1]!.detail, `peer ${old} leads`)
+    // independently: three peers serve again, one of them leads
+    const now = await waitFor('three serving peers', 60_000, async () => {
+      const m = await leaderPeer()
+      return m.filter((x) => x === 'leader' || x === 'follower').length === 3 ? m : undefined
+    })
+    assert.equal(now.filter((x) => x === 'leader').length, 1)
+    assert.equal((await rest('/jobs/overview')).jobs.find((j: any) => j.jid === jobId)?.state, 'RUNNING')
+  })
+
   it('a SIGTERM drill: the leader gives up leadership at once, without waiting for its ZooKeeper session, and the other JobManager takes over', async (t) => {
     mark(t)
     const r = await cli('drill', '--term', '--json')

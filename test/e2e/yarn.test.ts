@@ -206,8 +206,10 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     const r = await cli('yarn-session', 'stop', NAME, '--json')
     assert.equal(r.code, 0, explain(['yarn-session', 'stop'], r))
     assert.equal(r.json!.result.method, 'rest', JSON.stringify(r.json!.result))
+    assert.equal(r.json!.result.runningContainers, 0, 'stop returns once YARN released the containers')
     const app = (await rm(`/ws/v1/cluster/apps/${appId}`)).app
     assert.equal(app.state, 'FINISHED')
+    assert.equal(app.finalStatus, 'SUCCEEDED', 'Flink unregistered the application itself')
     // independently: the NodeManager runs no container and no Flink JVM of the application is left
     await waitFor('no containers on the NodeManager', 60_000, async () => {
       const nodes = (await rm('/ws/v1/cluster/nodes')).nodes.node as any[]

@@ -2,6 +2,7 @@
 // yarn-session.sh runs it), tagged so they are found by tag rather than by name, and stopped
 // through Flink (DELETE /cluster) before YARN is asked to kill anything.
 import {createWriteStream, mkdirSync} from 'node:fs'
+import {hostname, userInfo} from 'node:os'
 import {dirname} from 'node:path'
 import {execa} from 'execa'
 import {refuseInvalid} from '../cluster/guard.ts'
@@ -107,7 +108,7 @@ export function viewOf(app: YarnApp, extra: Partial<SessionView> = {}): SessionV
     tags: tagsOf(app),
     ...(app.startedTime ? {startedTime: app.startedTime} : {}), ...(app.finishedTime ? {finishedTime: app.finishedTime} : {}),
     ...(app.trackingUrl ? {trackingUrl: app.trackingUrl} : {}),
-    ...(app.runningContainers !== undefined ? {runningContainers: app.runningContainers} : {}),
+    ...(app.runningContainers !== undefined ? {runningContainers: Math.max(0, app.runningContainers)} : {}),
     ...(app.diagnostics ? {diagnostics: app.diagnostics} : {}),
     ...extra,
   }
@@ -219,7 +220,9 @@ export async function startYarnSession(conf: ClusterConf, opts: StartOptions, em
     }
   }
   const plan: LaunchPlan = planYarnSession(conf, {
-    host: 'localhost', user: opts.user, env: {...opts.env, HADOOP_CLASSPATH: hadoop.classpath},
+    // the client runs here: its log is named after this user and host, as yarn-session.sh names it
+    host: 'localhost', hostname: opts.env.HOSTNAME || hostname(), user: opts.user ?? (opts.env.USER || userInfo().username),
+    env: {...opts.env, HADOOP_CLASSPATH: hadoop.classpath},
     args: clientArgs(conf, opts, appId),
   })
   mkdirSync(dirname(plan.paths.logFile), {recursive: true})
@@ -391,11 +394,18 @@ export async function stopYarnSession(ctx: YarnContext, ref: string, opts: {grac
   return {...base, method: 'yarn-kill', restProblem, state: ended.state, ...(ended.finalStatus ? {finalStatus: ended.finalStatus} : {}), runningContainers: ended.runningContainers ?? 0, elapsedMs: Date.now() - started}
 }
 
+/** The application once it ended and YARN released its containers (which follows the end by a heartbeat or two). */
 async function waitEnded(rm: ResourceManager, appId: string, deadline: number): Promise<YarnApp | undefined> {
+  let ended: YarnApp | undefined
   for (;;) {
     const app = await rm.app(appId)
-    if (ENDED_STATES.includes(app.state as never)) return app
-    if (Date.now() >= deadline) return undefined
+    if (ENDED_STATES.includes(app.state as never)) {
+      ended = app
+      // YARN reports -1 once an ended application has no attempt holding containers
+      if ((app.runningContainers ?? 0) <= 0) return {...app, runningContainers: 0}
+    }
+    // an ended application whose containers linger past the deadline is still reported, with their count
+    if (Date.now() >= deadline + (ended ? 30_000 : 0)) return ended
     await sleep(500)
   }
 }

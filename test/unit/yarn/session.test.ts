@@ -93,7 +93,7 @@ class FakeYarn {
         if (m) {
           const app = this.apps.find((a) => a.id === m[1])
           if (!app) return json(404, {RemoteException: {exception: 'NotFoundException', message: `app with id: ${m[1]} not found`}})
-          if (m[2] === '/state' && req.method === 'PUT') { app.state = 'KILLED'; app.finalStatus = 'KILLED'; return json(202, {state: 'KILLED'}) }
+          if (m[2] === '/state' && req.method === 'PUT') { app.state = 'KILLED'; app.finalStatus = 'KILLED'; app.runningContainers = 0; return json(202, {state: 'KILLED'}) }
           if (m[2] === '/appattempts') return json(200, {appAttempts: {appAttempt: [{id: 1, appAttemptState: 'RUNNING', nodeId: 'nm:1'}]}})
           return json(200, {app})
         }
@@ -115,7 +115,9 @@ class FakeYarn {
       if (req.url === '/config') return json(200, {'refresh-interval': 3000, 'flink-version': '2.3.0'})
       if (req.url === '/cluster' && req.method === 'DELETE') {
         if (this.onDelete === 'fail') return json(500, {errors: ['Internal server error.']})
-        if (this.onDelete === 'finish') setTimeout(() => { a.state = 'FINISHED'; a.finalStatus = 'SUCCEEDED'; a.runningContainers = 0 }, 200)
+        // like YARN: the application ends first, its containers are released a heartbeat later
+        if (this.onDelete === 'finish') setTimeout(() => { a.state = 'FINISHED'; a.finalStatus = 'SUCCEEDED' }, 200)
+        if (this.onDelete === 'finish') setTimeout(() => { a.runningContainers = -1 }, 900)
         return json(202, {})
       }
       json(404, {errors: ['Not found']})
@@ -157,6 +159,7 @@ describe('finding and stopping sessions through the ResourceManager', () => {
     const r = await stopYarnSession(ctx(), 'clean', {graceMs: 5000, timeoutMs: 5000}, () => {})
     assert.equal(r.method, 'rest')
     assert.equal(r.state, 'FINISHED')
+    assert.equal(r.runningContainers, 0, 'stop waits until YARN released the containers')
     assert.equal(a.state, 'FINISHED')
     assert.ok(yarn.seen.includes('JM application_2_0001 DELETE /cluster'), 'asked the JobManager itself: the proxy refuses DELETE')
     assert.ok(!yarn.seen.includes('PUT /ws/v1/cluster/apps/application_2_0001/state'), 'YARN was not asked to kill')
