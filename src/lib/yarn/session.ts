@@ -286,7 +286,7 @@ export async function waitServing(rm: ResourceManager, appId: string, deadline: 
       throw new YarnError(`${appId} is ${last.state} but its JobManager did not answer in time`, 'YARN_SESSION_TIMEOUT',
         `raise --timeout, or look at ${last.trackingUrl ?? rm.url}`, ExitCode.Timeout)
     }
-    await sleep(1000)
+    await sleep(250)
   }
 }
 
