@@ -3,12 +3,12 @@
 // own YARN client. Every claim is checked against YARN's REST API, the processes and HDFS, not
 // only against what flinkctl says.
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {drillReportSchema} from '../../src/lib/output/drill-schema.ts'
-import {explain, flinkctl, type CliResult} from '../helpers/flinkctl.ts'
+import {explain, flinkctl, FLINKCTL_BIN, type CliResult} from '../helpers/flinkctl.ts'
 import {assertHomeBuilt, groundFlinkHomes, repoRoot} from '../helpers/ground-flink.ts'
 import {waitFor} from '../helpers/wait.ts'
 
@@ -199,6 +199,27 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     const st = await cli('yarn-session', 'status', NAME, '--json')
     const jobs = await (await fetch(`${st.json!.result.restUrl}/jobs/overview`)).json() as any
     assert.equal(jobs.jobs.find((j: any) => j.jid === jobId)?.state, 'RUNNING')
+  })
+
+  it('-id attaches Flink\'s client to a session found by name; typing stop there ends it', async (t) => {
+    mark(t)
+    const other = 'e2e-attach'
+    const r = await cli('yarn-session', '-d', '-nm', other, '--json')
+    assert.equal(r.code, 0, explain(['yarn-session', '-d', '-nm', other], r))
+    const id = r.json!.result.appId
+    const child = spawn(process.execPath, [FLINKCTL_BIN, 'yarn-session', '-id', other, '--conf-dir', confDir, '--flink-home', home], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['pipe', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout.on('data', (b) => { out += b })
+    child.stderr.on('data', (b) => { out += b })
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
+    // the attached client names the application it talks to, then reads commands from stdin
+    await waitFor('the attached client', 120_000, async () => (out.includes(id) ? true : undefined), {context: () => out.slice(-2000)})
+    await new Promise((r) => setTimeout(r, 2000))
+    child.stdin.write('stop\n')
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000))])
+    if (code === 'timeout') child.kill('SIGKILL')
+    assert.equal(code, 0, out.slice(-3000))
+    await waitFor(`${id} FINISHED`, 60_000, async () => ((await rm(`/ws/v1/cluster/apps/${id}`)).app.state === 'FINISHED' ? true : undefined))
   })
 
   it('stop shuts the session down through Flink and leaves no container', async (t) => {

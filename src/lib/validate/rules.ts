@@ -1,4 +1,5 @@
-import {readFileSync} from 'node:fs'
+import {accessSync, constants, readFileSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
 import {type Catalog, type OptionInfo} from '../conf/catalog.ts'
 import {atLeast, below, KEY_ALIASES} from '../conf/keys.ts'
 import {getValue, haMode, isZooKeeperHa, type Resolved} from '../conf/load.ts'
@@ -770,6 +771,35 @@ const yarnResources: Rule = {
   },
 }
 
+/** An executable named name on PATH (what `command -v` finds), without running anything. */
+function onPath(name: string, path: string | undefined): boolean {
+  return (path ?? '').split(delimiter).filter(Boolean).some((dir) => {
+    try { accessSync(join(dir, name), constants.X_OK); return true } catch { return false }
+  })
+}
+
+const yarnHadoop: Rule = {
+  id: 'YARN-HADOOP',
+  severity: 'error',
+  summary: 'Hadoop is not found for the YARN client: no HADOOP_CLASSPATH and no `hadoop` command, or no yarn-site.xml',
+  targets: ['yarn'],
+  check(ctx) {
+    const env = ctx.conf.env
+    const out: Finding[] = []
+    if (!env.HADOOP_CLASSPATH && !onPath('hadoop', env.PATH)) {
+      out.push(finding(this, {...fileOf(ctx),
+        message: 'HADOOP_CLASSPATH is not set and there is no `hadoop` command on PATH: Flink\'s YARN client has no Hadoop classes',
+        hint: 'export HADOOP_CLASSPATH=$(hadoop classpath) on a Hadoop client host, or point it at the Hadoop client jars (dir/*)'}))
+    }
+    if (!ctx.yarnSite) {
+      out.push(finding(this, {...fileOf(ctx), severity: 'warning',
+        message: 'no yarn-site.xml: HADOOP_CONF_DIR, env.hadoop.conf.dir and HADOOP_HOME name none, so the ResourceManager and its limits are unknown',
+        hint: 'export HADOOP_CONF_DIR=/etc/hadoop/conf (the folder with yarn-site.xml and core-site.xml)'}))
+    }
+    return out
+  },
+}
+
 /** ' (-D key=value)' for a value given on the command line, so the message says where it came from. */
 function sourceNote(entry: ConfigEntry | undefined): string {
   return entry?.source.kind === 'dynamic' ? ` (-D ${entry.source.arg})` : ''
@@ -795,7 +825,7 @@ export const RULES: readonly Rule[] = [
   noConfigFile, unknownKey, deprecatedKey, removedKey, valueType,
   haType, haTypeVersion, haStorageDir, haStorageLocal, haQuorum, zkQuorumSize,
   mastersCount, mastersDuplicate, zkServersMatch, zkDataDir, zkSessionTimeout, clusterId, zkAcl,
-  yarnAttempts, yarnResources, restLocalhost,
+  yarnAttempts, yarnResources, yarnHadoop, restLocalhost,
 ]
 
 /** Rules that come from reading the files (reported by the loader, listed here for documentation). */

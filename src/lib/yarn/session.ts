@@ -262,6 +262,9 @@ export async function startYarnSession(conf: ClusterConf, opts: StartOptions, em
   }
   const r = await child
   const app = appId ? await rm.app(appId).catch(() => undefined) : undefined
+  if (r.exitCode !== 0) {
+    throw new YarnError(`Flink's YARN client exited ${r.exitCode ?? r.signal}${app ? `; ${app.id} is ${app.state}` : ''}`, 'YARN_CLIENT_FAILED', `its output is above; its log is ${plan.paths.logFile}`)
+  }
   return {
     ...(app ? viewOf(app) : {appId: appId ?? '', state: 'UNKNOWN', tags: []}), detached: false, rmUrl: rm.url,
     hadoopClasspathFrom: hadoop.classpathFrom, logFile: plan.paths.logFile, clientExit: r.exitCode ?? 1, elapsedMs: Date.now() - started,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {chmodSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {loadCluster} from '../../../src/lib/conf/load.ts'
@@ -45,8 +46,8 @@ interface Case {
 const YARN_SITE = (props: Record<string, string>) => `<configuration>\n${Object.entries(props).map(([k, v]) => `  <property>\n    <name>${k}</name>\n    <value>${v}</value>\n  </property>\n`).join('')}</configuration>\n`
 // on YARN the cluster-id is the application id: the base leaves it unset
 const yarnCfg = (extra: string, drop: string[] = []) => cfg(extra, ['high-availability.cluster-id', ...drop])
-const onYarn = (c: Omit<Case, 'target' | 'env'> & {site?: Record<string, string>}): Case => ({
-  ...c, target: 'yarn', env: {HADOOP_CONF_DIR: '<root>/hadoop'},
+const onYarn = (c: Omit<Case, 'target'> & {site?: Record<string, string>}): Case => ({
+  ...c, target: 'yarn', env: {HADOOP_CONF_DIR: '<root>/hadoop', HADOOP_CLASSPATH: '/opt/hadoop/client/*', ...c.env},
   files: {'conf/config.yaml': yarnCfg(''), 'hadoop/yarn-site.xml': YARN_SITE(c.site ?? {'yarn.resourcemanager.am.max-attempts': '4', 'yarn.scheduler.maximum-allocation-mb': '4096'}), ...c.files},
 })
 
@@ -90,6 +91,8 @@ const FAIL: Case[] = [
   onYarn({rule: 'YARN-RESOURCES', files: {'conf/config.yaml': yarnCfg('', ['taskmanager.numberOfTaskSlots']) + 'taskmanager.numberOfTaskSlots: 8\n'}, at: ['config.yaml', 7], says: 'vcores'}),
   onYarn({rule: 'HA-STORAGE-LOCAL', files: {'conf/config.yaml': yarnCfg('high-availability.storageDir: file:///var/flink/ha\n', ['high-availability.storageDir'])}, at: ['config.yaml', 7], says: 'YARN restarts the JobManager'}),
   onYarn({rule: 'HA-CLUSTER-ID', files: {'conf/config.yaml': cfg('')}, at: ['config.yaml', 7], says: 'every YARN session'}),
+  onYarn({rule: 'YARN-HADOOP', files: {}, env: {HADOOP_CLASSPATH: '', PATH: '/nonexistent'}, severity: 'error', says: 'HADOOP_CLASSPATH'}),
+  onYarn({rule: 'YARN-HADOOP', files: {}, env: {HADOOP_CONF_DIR: ''}, severity: 'warning', says: 'yarn-site.xml'}),
   // loader rules
   {rule: 'CONF-DUPLICATE-KEY', files: {'conf/config.yaml': cfg('high-availability:\n  cluster-id: /again\n')}, at: ['config.yaml', 10], severity: 'error'},
   {rule: 'CONF-DUPLICATE-KEY', files: {'conf/config.yaml': null, 'conf/flink-conf.yaml': 'rest.port: 8081\nrest.port: 8082\n'}, at: ['flink-conf.yaml', 2], severity: 'warning'},
@@ -125,11 +128,14 @@ const PASS: Case[] = [
   onYarn({rule: 'HA-CLUSTER-ID', files: {}}),
   onYarn({rule: 'YARN-ATTEMPTS', files: {}, site: {}}),
   onYarn({rule: 'YARN-RESOURCES', files: {}}),
+  // `hadoop classpath` is what yarn-session.sh runs when HADOOP_CLASSPATH is unset
+  onYarn({rule: 'YARN-HADOOP', files: {'bin/hadoop': '#!/bin/sh\n'}, env: {HADOOP_CLASSPATH: '', PATH: '<root>/bin'}}),
 ]
 
 function run(c: Case) {
   const root = writeTree({...BASE, ...c.files})
   const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, v.replace('<root>', root)]))
+  for (const f of Object.keys(c.files)) if (f.startsWith('bin/')) chmodSync(join(root, f), 0o755)
   const conf = loadCluster({confDir: join(root, 'conf'), flinkHome: root, flinkVersion: c.version, env, dynamic: c.dynamic})
   return validateCluster(conf, [], c.target)
 }
