@@ -42,6 +42,16 @@ describe('--json contracts', () => {
     successEnvelopeSchema(plansResultSchema).parse(p.doc)
   })
 
+  it('yarn-session without Hadoop is refused before anything is submitted, naming the rule', () => {
+    const conf = writeTree({'lib/flink-dist-2.3.0.jar': '', 'conf/config.yaml': 'jobmanager.memory.process.size: 1g\ntaskmanager.memory.process.size: 1g\n'})
+    const r = spawnSync(process.execPath, [join(root, 'bin/run.js'), 'yarn-session', '-d', '-jm', '1024m', '--flink-home', conf, '--json'],
+      {cwd: root, encoding: 'utf8', env: {PATH: '/nonexistent', HOME: process.env.HOME, NO_COLOR: '1'}})
+    assert.equal(r.status, 3, r.stderr)
+    const doc = errorEnvelopeSchema.parse(JSON.parse(r.stdout))
+    assert.equal(doc.error.code, 'CONFIG_INVALID')
+    assert.match(doc.error.message, /HADOOP_CLASSPATH is not set and there is no `hadoop` command on PATH.*\[YARN-HADOOP\]/)
+  })
+
   it('usage and internal errors keep the envelope', () => {
     const usage = json(['jobmanager', 'launch', '--flink-home', home])
     assert.equal(usage.code, 2)

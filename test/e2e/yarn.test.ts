@@ -8,6 +8,7 @@ import {copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {drillReportSchema} from '../../src/lib/output/drill-schema.ts'
+import {yarnListSchema, yarnStartSchema, yarnStatusSchema, yarnStopSchema} from '../../src/lib/output/yarn-schema.ts'
 import {explain, flinkctl, FLINKCTL_BIN, type CliResult} from '../helpers/flinkctl.ts'
 import {assertHomeBuilt, groundFlinkHomes, repoRoot} from '../helpers/ground-flink.ts'
 import {waitFor} from '../helpers/wait.ts'
@@ -122,18 +123,18 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     mark(t)
     const r = await cli('yarn-session', '-d', '-nm', NAME, '-jm', '1024m', '-tm', '1024m', '-s', '1', '--json')
     assert.equal(r.code, 0, explain(['yarn-session', '-d'], r))
-    const s = r.json!.result
+    const s = yarnStartSchema.parse(r.json!.result)
     appId = s.appId
     assert.match(appId, /^application_\d+_\d+$/)
-    assert.match(s.restUrl, /^http:\/\/[^/]+:\d+$/)
-    assert.equal(s.overview.taskmanagers >= 0, true)
+    assert.match(s.restUrl!, /^http:\/\/[^/]+:\d+$/)
+    assert.equal(s.overview?.['flink-version'], version)
     // independently: YARN's own view
     const app = (await rm(`/ws/v1/cluster/apps/${appId}`)).app
     assert.equal(app.state, 'RUNNING')
     assert.equal(app.applicationType, 'Apache Flink')
     assert.deepEqual(app.applicationTags.split(',').sort(), ['flinkctl', `flinkctl-session:${NAME}`])
     // the JobManager answers at the address flinkctl printed, and it runs HA on ZooKeeper with its storage on HDFS
-    const conf = await (await fetch(`${s.restUrl}/jobmanager/config`)).json() as Array<{key: string; value: string}>
+    const conf = await (await fetch(`${s.restUrl!}/jobmanager/config`)).json() as Array<{key: string; value: string}>
     const get = (k: string) => conf.find((e) => e.key === k)?.value
     assert.equal(get('high-availability.type'), 'zookeeper')
     assert.match(get('high-availability.storageDir') ?? '', /^hdfs:\/\//)
@@ -148,9 +149,10 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     mark(t)
     const list = await cli('yarn-session', 'list', '--json')
     assert.equal(list.code, 0, explain(['yarn-session', 'list'], list))
-    assert.deepEqual(list.json!.result.sessions.map((x: any) => [x.appId, x.name, x.state]), [[appId, NAME, 'RUNNING']])
+    assert.deepEqual(yarnListSchema.parse(list.json!.result).sessions.map((x) => [x.appId, x.name, x.state]), [[appId, NAME, 'RUNNING']])
     const st = await cli('yarn-session', 'status', NAME, '--json')
     assert.equal(st.code, 0, explain(['yarn-session', 'status'], st))
+    yarnStatusSchema.parse(st.json!.result)
     assert.equal(st.json!.result.appId, appId)
     assert.equal(st.json!.result.attempts, 1)
     assert.equal(st.json!.result.startedByFlinkctl, true)
@@ -226,7 +228,7 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     mark(t)
     const r = await cli('yarn-session', 'stop', NAME, '--json')
     assert.equal(r.code, 0, explain(['yarn-session', 'stop'], r))
-    assert.equal(r.json!.result.method, 'rest', JSON.stringify(r.json!.result))
+    assert.equal(yarnStopSchema.parse(r.json!.result).method, 'rest', JSON.stringify(r.json!.result))
     assert.equal(r.json!.result.runningContainers, 0, 'stop returns once YARN released the containers')
     const app = (await rm(`/ws/v1/cluster/apps/${appId}`)).app
     assert.equal(app.state, 'FINISHED')
