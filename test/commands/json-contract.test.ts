@@ -52,6 +52,20 @@ describe('--json contracts', () => {
     assert.match(doc.error.message, /HADOOP_CLASSPATH is not set and there is no `hadoop` command on PATH.*\[YARN-HADOOP\]/)
   })
 
+  it('yarn-session list needs no Flink configuration, only where the ResourceManager is', () => {
+    const run = (args: string[]) => {
+      const r = spawnSync(process.execPath, [join(root, 'bin/run.js'), 'yarn-session', 'list', ...args, '--json'], {cwd: root, encoding: 'utf8', env: {PATH: process.env.PATH, HOME: process.env.HOME}})
+      return {code: r.status, doc: errorEnvelopeSchema.parse(JSON.parse(r.stdout))}
+    }
+    const unknown = run([])
+    assert.equal(unknown.code, 3)
+    assert.equal(unknown.doc.error.code, 'YARN_RM_UNKNOWN')
+    assert.match(unknown.doc.error.hint ?? '', /HADOOP_CONF_DIR.*--rm-url/)
+    const down = run(['--rm-url', 'http://127.0.0.1:9'])
+    assert.equal(down.code, 6)
+    assert.equal(down.doc.error.code, 'YARN_RM_UNREACHABLE')
+  })
+
   it('usage and internal errors keep the envelope', () => {
     const usage = json(['jobmanager', 'launch', '--flink-home', home])
     assert.equal(usage.code, 2)

@@ -20,7 +20,7 @@ Exit codes: 0 listed, 3 no Hadoop configuration, 6 the ResourceManager does not 
 
   async run() {
     const {flags} = this
-    const ctx = await yarnContext(this.loadConf(), process.env, flags['rm-url'])
+    const ctx = await yarnContext(this.loadConfIfAny(), process.env, flags['rm-url'])
     const report = await listYarnSessions(ctx, {all: flags.all})
     this.say(renderSessions(report, this.out))
     return report

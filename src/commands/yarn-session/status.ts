@@ -21,7 +21,7 @@ Exit codes: 0 shown, 3 no Hadoop configuration, 6 no such session or the Resourc
   }
 
   async run() {
-    const ctx = await yarnContext(this.loadConf(), process.env, this.flags['rm-url'])
+    const ctx = await yarnContext(this.loadConfIfAny(), process.env, this.flags['rm-url'])
     const report = await yarnSessionStatus(ctx, this.args.session)
     this.say(renderStatus(report, this.out))
     return report

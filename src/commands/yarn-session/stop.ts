@@ -25,7 +25,7 @@ Exit codes: 0 ended (or had ended), 3 no Hadoop configuration, 5 still running a
 
   async run() {
     const {flags} = this
-    const ctx = await yarnContext(this.loadConf(), process.env, flags['rm-url'])
+    const ctx = await yarnContext(this.loadConfIfAny(), process.env, flags['rm-url'])
     const report = await stopYarnSession(ctx, this.args.session, {graceMs: durationFlag('grace', flags.grace)!, timeoutMs: durationFlag('timeout', flags.timeout)!}, stderrEmitter(this.err))
     this.say(renderStop(report, this.out))
     return report

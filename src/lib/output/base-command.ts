@@ -58,6 +58,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.loadConfWith((this.flags as unknown as {dynamic?: string[]}).dynamic)
   }
 
+  /** The configuration when one is named or found; undefined when none is (for commands that can do without). */
+  protected loadConfIfAny(): ClusterConf | undefined {
+    const f = this.flags as unknown as {'conf-dir'?: string; 'flink-home'?: string}
+    if (!f['conf-dir'] && !f['flink-home'] && !process.env.FLINK_CONF_DIR && !process.env.FLINK_HOME) return undefined
+    return this.loadConf()
+  }
+
   /** The same, with these dynamic properties instead of -D's. */
   protected loadConfWith(dynamic: readonly string[] | undefined): ClusterConf {
     const f = this.flags as unknown as {'conf-dir'?: string; 'flink-home'?: string; 'flink-version'?: string}

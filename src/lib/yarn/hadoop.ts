@@ -8,17 +8,25 @@ import {ExitCode} from '../errors.ts'
 import {hadoopConfDir, readYarnSite, type HadoopConf} from '../validate/hadoop-xml.ts'
 import {YarnError} from './rm.ts'
 
-export interface HadoopSetup {
-  classpath: string
-  classpathFrom: 'HADOOP_CLASSPATH' | 'hadoop classpath'
+export interface HadoopConfDir {
   confDir: string | undefined
   yarnSite: HadoopConf | undefined
 }
 
+export interface HadoopSetup extends HadoopConfDir {
+  classpath: string
+  classpathFrom: 'HADOOP_CLASSPATH' | 'hadoop classpath'
+}
+
+/** Hadoop's configuration (all that talking to the ResourceManager needs): HADOOP_CONF_DIR, env.hadoop.conf.dir, HADOOP_HOME's. */
+export function findHadoopConf(conf: ClusterConf | undefined, env: Readonly<Record<string, string | undefined>>): HadoopConfDir {
+  const confDir = hadoopConfDir(env, conf ? getValue(conf, 'env.hadoop.conf.dir')?.value : undefined)
+  return {confDir, yarnSite: confDir ? readYarnSite(confDir) : undefined}
+}
+
 /** Hadoop's classes and configuration for the YARN client; a YarnError (exit 3) saying what to set when there are none. */
 export async function findHadoop(conf: ClusterConf, env: Readonly<Record<string, string | undefined>>): Promise<HadoopSetup> {
-  const confDir = hadoopConfDir(env, getValue(conf, 'env.hadoop.conf.dir')?.value)
-  const yarnSite = confDir ? readYarnSite(confDir) : undefined
+  const {confDir, yarnSite} = findHadoopConf(conf, env)
   if (env.HADOOP_CLASSPATH) return {classpath: env.HADOOP_CLASSPATH, classpathFrom: 'HADOOP_CLASSPATH', confDir, yarnSite}
   const r = await execa('hadoop', ['classpath'], {reject: false, env: {...env}, extendEnv: false, timeout: 60_000})
   if (r.exitCode === 0 && r.stdout.trim()) return {classpath: r.stdout.trim(), classpathFrom: 'hadoop classpath', confDir, yarnSite}

@@ -12,7 +12,7 @@ import type {ClusterConf} from '../conf/types.ts'
 import {ExitCode, UsageError} from '../errors.ts'
 import {planYarnSession, type LaunchPlan} from '../launch/plan.ts'
 import {RestClient, type ClusterOverview} from '../rest/client.ts'
-import {findHadoop, resourceManagerUrl, type HadoopSetup} from './hadoop.ts'
+import {findHadoop, findHadoopConf, resourceManagerUrl, type HadoopConfDir, type HadoopSetup} from './hadoop.ts'
 import {ACTIVE_STATES, ENDED_STATES, normalizeTag, ResourceManager, tagsOf, YarnError, type YarnApp, type YarnAppAttempt} from './rm.ts'
 
 /** Every session flinkctl starts carries this tag, and one naming it. */
@@ -41,12 +41,12 @@ export function sessionNameOf(app: Pick<YarnApp, 'applicationTags'>): string | u
 
 export interface YarnContext {
   rm: ResourceManager
-  hadoop: HadoopSetup
+  hadoop: HadoopConfDir
 }
 
-/** Hadoop and the ResourceManager this configuration points at; exit 3 when either is missing. */
-export async function yarnContext(conf: ClusterConf, env: Readonly<Record<string, string | undefined>>, rmUrl?: string): Promise<YarnContext> {
-  const hadoop = await findHadoop(conf, env)
+/** The ResourceManager the Hadoop configuration names (no Hadoop classes needed); exit 3 when there is none. */
+export async function yarnContext(conf: ClusterConf | undefined, env: Readonly<Record<string, string | undefined>>, rmUrl?: string): Promise<YarnContext> {
+  const hadoop = findHadoopConf(conf, env)
   const url = rmUrl ?? resourceManagerUrl(hadoop.yarnSite)
   if (!url) {
     throw new YarnError(`no ResourceManager address: ${hadoop.confDir ? `${hadoop.confDir}/yarn-site.xml has no yarn.resourcemanager.webapp.address or hostname` : 'HADOOP_CONF_DIR is not set'}`,
@@ -200,7 +200,8 @@ async function overviewOf(url: string | undefined): Promise<StartReport['overvie
 export async function startYarnSession(conf: ClusterConf, opts: StartOptions, emit: Emit, attachTo?: string): Promise<StartReport> {
   const started = Date.now()
   if (!attachTo) refuseInvalid(conf, 'yarn')
-  const {rm, hadoop} = await yarnContext(conf, opts.env, opts.rmUrl)
+  const hadoop: HadoopSetup = await findHadoop(conf, opts.env)
+  const {rm} = await yarnContext(conf, opts.env, opts.rmUrl)
   await rm.info()
   let appId = attachTo
   if (attachTo && !APP_ID.test(attachTo)) appId = (await resolveSession(rm, attachTo)).id

@@ -138,7 +138,7 @@ describe('finding and stopping sessions through the ResourceManager', () => {
   const yarn = new FakeYarn()
   before(() => yarn.start())
   after(() => yarn.close())
-  const ctx = () => ({rm: new ResourceManager(yarn.url), hadoop: {classpath: '', classpathFrom: 'HADOOP_CLASSPATH' as const, confDir: undefined, yarnSite: undefined}})
+  const ctx = () => ({rm: new ResourceManager(yarn.url), hadoop: {confDir: undefined, yarnSite: undefined}})
 
   it('resolves a name by its tag (an active session first), an application id as is, and refuses to guess between two', async () => {
     await yarn.app('application_1_0001', 'old', 'FINISHED')
