@@ -28,8 +28,12 @@ export interface FakeSshd {
 }
 
 export function keyPair(type: 'ed25519' | 'ecdsa' = 'ed25519'): {private: string; public: string} {
-  const k = type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', {bits: 256}) : ssh2.utils.generateKeyPairSync('ed25519')
-  return {private: k.private, public: k.public}
+  // ssh2 now and then writes a key its own parser calls malformed (CI saw "Malformed OpenSSH
+  // private key" once in many runs): a fixture key must parse, so draw again until it does
+  for (let i = 0; ; i++) {
+    const k = type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', {bits: 256}) : ssh2.utils.generateKeyPairSync('ed25519')
+    if (!(ssh2.utils.parseKey(k.private) instanceof Error) || i >= 20) return {private: k.private, public: k.public}
+  }
 }
 
 /** ignoreSignals: refuse "signal" requests, as OpenSSH's sshd does for root logins. */
