@@ -14,8 +14,7 @@ import {assertHomeBuilt, groundFlinkHomes, repoRoot} from '../helpers/ground-fli
 import {waitFor} from '../helpers/wait.ts'
 
 const YARN_SH = join(repoRoot, 'test/ground/yarn/yarn.sh')
-const BASE = '/var/tmp/flinkctl-e2e/yarn'
-const {version, home} = groundFlinkHomes().at(-1)!
+const HOMES = groundFlinkHomes()
 const JDK17_OPTS = readFileSync(join(repoRoot, 'conf/config.yaml'), 'utf8').match(/^env\.java\.opts\.all: (.*)$/m)![1]!
 const ZK_PORT = 23181
 const NAME = 'e2e-smoke'
@@ -27,6 +26,11 @@ function yarnEnv(): Record<string, string> {
   return Object.fromEntries([...out.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1]!, m[2]!]))
 }
 
+// the whole story on the newest version; on the older one the HA session, a job, the AM drill and stop
+for (const {version, home} of HOMES) {
+const full = version === HOMES.at(-1)!.version
+const BASE = `/var/tmp/flinkctl-e2e/yarn/${version}`
+const story = full ? it : it.skip
 describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: process.getuid?.() === 0 ? false : 'needs root (the test ground)', timeout: 1_500_000}, () => {
   let env: Record<string, string> = {}
   let rmWeb = ''
@@ -109,7 +113,7 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     execFileSync('bash', [YARN_SH, 'stop'], {stdio: 'inherit'})
   })
 
-  it('refuses a session with yarn.application-attempts: 1 and HA on, naming the rule, and submits nothing', async (t) => {
+  story('refuses a session with yarn.application-attempts: 1 and HA on, naming the rule, and submits nothing', async (t) => {
     mark(t)
     const before = (await apps()).length
     const r = await cli('yarn-session', '-d', '-nm', 'refused', '-D', 'yarn.application-attempts=1', '--json')
@@ -145,7 +149,7 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     assert.ok(paths.some((p) => p.includes(appId)), paths.join('\n'))
   })
 
-  it('list and status find the session by its tag', async (t) => {
+  story('list and status find the session by its tag', async (t) => {
     mark(t)
     const list = await cli('yarn-session', 'list', '--json')
     assert.equal(list.code, 0, explain(['yarn-session', 'list'], list))
@@ -203,7 +207,7 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     assert.equal(jobs.jobs.find((j: any) => j.jid === jobId)?.state, 'RUNNING')
   })
 
-  it('-id attaches Flink\'s client to a session found by name; typing stop there ends it', async (t) => {
+  story('-id attaches Flink\'s client to a session found by name; typing stop there ends it', async (t) => {
     mark(t)
     const other = 'e2e-attach'
     const r = await cli('yarn-session', '-d', '-nm', other, '--json')
@@ -242,3 +246,4 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     assert.deepEqual(list.json!.result.sessions, [], 'no running session is listed')
   })
 })
+}
