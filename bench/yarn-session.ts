@@ -71,10 +71,10 @@ try {
     let t0 = performance.now()
     const r = spawnSync(plan.argv[0]!, plan.argv.slice(1), {env: {...env, ...plan.env}, stdio: 'ignore'})
     if (r.status !== 0) throw new Error(`Flink's client exited ${r.status}`)
-    for (;;) {
+    for (const until = Date.now() + 300_000; ; await sleep(100)) {
       const a = await app(tag)
       if (a?.amRPCAddress && await answers(a.amRPCAddress)) break
-      await sleep(100)
+      if (Date.now() > until) throw new Error(`${tag}: the JobManager did not answer within 300 s`)
     }
     directMs.push(performance.now() - t0)
     await stopAll()

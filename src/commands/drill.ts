@@ -15,7 +15,8 @@ export default class Drill extends BaseCommand<typeof Drill> {
   static override summary = 'Failover drill: fault the leading JobManager (or another target), time every phase of the recovery, check nothing was lost, restore.'
   static override description = `Before the fault the steady state must hold: a leader published in ZooKeeper whose REST API answers, every job RUNNING with a checkpoint completed recently, a standby alive (for JobManager targets), a quorum that can lose a peer (for ZooKeeper targets). --force drills anyway.
 The target is identified by host, pid and main class before anything is sent; the signal goes only to that process. Phases are timed from the fault: old leader gone from ZooKeeper, new leader elected (ZooKeeper watches), REST answering, each job RUNNING again, all tasks RUNNING, the first new completed checkpoint. Checks: another JobManager leads, the job ids are the same, the restored checkpoint is not older than the last one before the fault. What was faulted is always restored (a JobManager starts again as a standby, a paused process gets SIGCONT), also when a check fails or the drill is interrupted.
-Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery, 7 a check failed or the drill was refused (steady state), 5 a phase never came within --timeout, 6 no target found, 3 HA not configured.`
+With --yarn-session the target is the session's ApplicationMaster (the JobManager) on its NodeManager host; there is no standby: YARN starts the next attempt, so nothing is restored by the drill, and the phases are attempt-failed, new-attempt, rest, the jobs and the first checkpoint. It refuses when the kill would use up the last attempt.
+Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery, 7 a check failed, the drill was refused (steady state) or interrupted, 5 a phase never came within --timeout, 6 no target found, 3 HA not configured (or, with --yarn-session, no ResourceManager address).`
   static override examples = [
     {command: '<%= config.bin %> drill --conf-dir conf', description: 'SIGKILL the leading JobManager once; timeline and checks.'},
     {command: '<%= config.bin %> drill --rounds 3 --max-recovery 60s --report drill.json', description: 'Three rounds (each kills the current leader), a budget, and a record kept.'},
@@ -31,7 +32,7 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     kill: Flags.boolean({description: 'SIGKILL (default): the process dies at once, its ZooKeeper session lingers until it expires.', exclusive: ['term', 'pause']}),
     term: Flags.boolean({description: 'SIGTERM: a graceful stop.', exclusive: ['kill', 'pause']}),
     pause: Flags.string({description: 'SIGSTOP for this long, then SIGCONT (e.g. 10s).', exclusive: ['kill', 'term']}),
-    host: Flags.string({description: 'taskmanager target: which workers host (default: the first).'}),
+    host: Flags.string({description: 'taskmanager target: which workers host (default: the one whose TaskManager runs the jobs\' subtasks, else the first).'}),
     'peer-id': Flags.integer({description: 'zk-peer target: which server.N (default: a follower).', min: 0}),
     rounds: Flags.integer({description: 'Rounds to run; each faults the target as it is then (e.g. the current leader).', default: 1, min: 1}),
     'max-recovery': Flags.string({description: 'Budget per round, fault to last phase (e.g. 60s); exit 8 when a round exceeds it.'}),

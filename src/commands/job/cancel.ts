@@ -14,6 +14,7 @@ Exit codes: 0 ended, 2 not a job id (nothing sent), 5 not ended before --timeout
   static override examples = [
     {command: '<%= config.bin %> job cancel 51cb08c8aec3e8da0b768336d50f63a9', description: 'Cancel and wait until CANCELED.'},
     {command: '<%= config.bin %> job cancel "$JOB" --no-wait --json', description: 'Return once the JobManager accepted the cancel.'},
+    {command: '<%= config.bin %> job cancel $JOB --yarn-session smoke', description: 'Cancel a job of a YARN session.'},
   ]
   static override args = {
     id: Args.string({description: 'The job id (32 hex characters; see `flinkctl job list`).', required: true}),
@@ -31,7 +32,7 @@ Exit codes: 0 ended, 2 not a job id (nothing sent), 5 not ended before --timeout
     checkJobId(args.id)
     const timeoutMs = durationFlag('timeout', flags.timeout)
     const conf = this.loadConf()
-    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session']) : undefined
+    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session'], {write: true}) : undefined
     const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => cancelJob(session, args.id, {wait: flags.wait, timeoutMs, rest}))
     this.say(renderCancel(report, this.out))
     return report

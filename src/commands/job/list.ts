@@ -13,6 +13,7 @@ Exit codes: 0 listed, 6 no JobManager answered.`
   static override examples = [
     {command: '<%= config.bin %> job list --conf-dir conf', description: 'A table of the jobs.'},
     {command: "<%= config.bin %> job list --json | jq -r '.result.jobs[] | select(.state == \"RUNNING\") | .id'", description: 'Ids of the running jobs, for scripts.'},
+    {command: '<%= config.bin %> job list --yarn-session smoke', description: 'The jobs of the YARN session flinkctl started as smoke.'},
   ]
   static override flags = {
     ...confFlags,
@@ -23,7 +24,7 @@ Exit codes: 0 listed, 6 no JobManager answered.`
   async run() {
     const {flags} = this
     const conf = this.loadConf()
-    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session']) : undefined
+    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session'], {write: false}) : undefined
     const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => listJobs(session, {rest}))
     this.say(renderJobs(report, this.out))
     return report

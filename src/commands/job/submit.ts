@@ -43,7 +43,7 @@ Exit codes: 0 running (or finished), 2 no such jar or a bad flag (nothing sent),
     const jobConf = parseJobConf(flags['job-conf'] ?? [])
     const timeoutMs = durationFlag('timeout', flags.timeout)
     const conf = this.loadConf()
-    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session']) : undefined
+    const rest = flags['yarn-session'] ? await yarnRestTarget(await yarnContext(conf, process.env, flags['rm-url']), flags['yarn-session'], {write: true}) : undefined
     const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => submitJob(session, {
       rest, jar: args.jar, entryClass: flags.class, parallelism: flags.parallelism, args: flags.arg, jobConf, wait: flags.wait, timeoutMs,
     }))

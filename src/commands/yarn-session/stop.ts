@@ -8,7 +8,7 @@ import {stopYarnSession, yarnContext} from '../../lib/yarn/index.ts'
 export default class YarnSessionStop extends BaseCommand<typeof YarnSessionStop> {
   static override summary = 'Stop a YARN session cleanly: Flink shuts it down (DELETE /cluster); YARN kills it only if that fails. Says which it did.'
   static override description = `Finds the session by application id or name, asks its JobManager to shut the cluster down (jobs are cancelled, HA data removed, the application unregisters as FINISHED), and waits --grace for the application to end. If the JobManager does not answer or the application does not end, asks the ResourceManager to kill it.
-Exit codes: 0 ended (or had ended), 3 no Hadoop configuration, 5 still running after --timeout, 6 no such session or the ResourceManager does not answer.`
+Exit codes: 0 ended (or had ended), 3 no Hadoop configuration, 5 still running after --timeout, 2 a name two running sessions carry (give the application id), 6 no such session or the ResourceManager does not answer.`
   static override examples = [
     {command: '<%= config.bin %> yarn-session stop smoke', description: 'By name.'},
     {command: "<%= config.bin %> yarn-session stop application_1700000000000_0001 --json | jq -r '.result.method'", description: 'rest or yarn-kill: how it ended.'},

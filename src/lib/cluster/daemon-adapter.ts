@@ -6,7 +6,8 @@ import type {DaemonStart, DaemonState, DaemonStop} from './results.ts'
 
 // Maps the daemon library's per-host results onto the shapes the cluster commands report.
 
-const redactTail = (text: string | undefined) => (text ?? '').split('\n').map(redactLogLine).join('\n').trim()
+/** A .out tail with secrets masked, as every report shows it. */
+export const redactTail = (text: string | undefined) => (text ?? '').split('\n').map(redactLogLine).join('\n').trim()
 
 export async function startOnHost(host: Host, plans: readonly LaunchPlan[], opts: {verifyMs?: number} = {}): Promise<DaemonStart> {
   const r = await startDaemons(host, plans, {verifyMs: opts.verifyMs})

@@ -11,7 +11,7 @@ export function refuseInvalid(conf: ClusterConf, target: 'standalone' | 'yarn' =
   const first: Finding | undefined = report.findings.find((f) => f.severity === 'error')
   if (!first) return report
   const where = first.file ? `${first.file}${first.line ? `:${first.line}` : ''}${first.col ? `:${first.col}` : ''}: ` : ''
-  const more = report.errors > 1 ? ` (and ${report.errors - 1} more error(s); run \`flinkctl validate\`)` : ''
+  const more = report.errors > 1 ? ` (and ${report.errors - 1} more error(s); run \`flinkctl validate${target === 'yarn' ? ' --yarn' : ''}\`)` : ''
   const key = first.key && !first.message.startsWith(first.key) ? `${first.key}: ` : ''
   throw new ConfigError(`${where}${key}${first.message} [${first.rule}]${more}`, {
     code: 'CONFIG_INVALID',

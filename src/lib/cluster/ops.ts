@@ -3,7 +3,7 @@ import type {ClusterConf} from '../conf/types.ts'
 import {ExitCode, type ExitCodeValue} from '../errors.ts'
 import {flinkPaths, type DaemonType, type LaunchPlan} from '../launch/plan.ts'
 import {fanOut} from '../remote/fan-out.ts'
-import {startOnHost, stateOfHost, stopOnHost} from './daemon-adapter.ts'
+import {redactTail, startOnHost, stateOfHost, stopOnHost} from './daemon-adapter.ts'
 import {refuseInvalid} from './guard.ts'
 import {jobManagerPlans, taskManagerPlans, zooKeeperPlans, type PlanRequest} from './plans.ts'
 import {probeJobManagers, probeQuorum, ZkSessionCache, type JobManagerView, type QuorumView, type TaskManagerView} from './probes.ts'
@@ -134,7 +134,7 @@ async function watchStarted(session: Session, daemons: DaemonStart[]): Promise<v
     for (const s of [...d.started]) {
       if (running.has(s.pid)) continue
       d.started.splice(d.started.indexOf(s), 1)
-      const tail = await session.pool.get(host).run(['tail', '-n', '20', s.outFile]).then((r) => r.stdout.trim()).catch(() => '')
+      const tail = redactTail(await session.pool.get(host).run(['tail', '-n', '20', s.outFile]).then((r) => r.stdout).catch(() => ''))
       d.died.push({pid: s.pid, outFile: s.outFile, outTail: tail})
       d.ok = false
       session.emit({level: 'error', host, message: `${daemon} (pid ${s.pid}) exited while waiting${tail ? `: ${tail.split('\n').at(-1)}` : ''}`})

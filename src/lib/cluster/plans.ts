@@ -1,3 +1,4 @@
+import {isLocalName} from '../remote/pool.ts'
 import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {userInfo} from 'node:os'
@@ -22,8 +23,6 @@ export interface PlanRequest {
   env?: Env
 }
 
-const LOCAL = new Set(['localhost', '127.0.0.1'])
-
 /** $USER, else the account name: Flink's scripts use $USER alone and split state when it is unset. */
 const localUser = (): string => process.env.USER || userInfo().username
 
@@ -39,7 +38,8 @@ export function probeJavaMajor(java: string): number | undefined {
 }
 
 function planFor(conf: ClusterConf, daemon: DaemonType, host: string, req: PlanRequest, extra: {index: number; jmHost?: string; webuiPort?: number; javaMajor?: number}): LaunchPlan {
-  const env = req.env ?? (LOCAL.has(host) ? process.env : {})
+  // the same test the host pool uses to run a host locally, so plans and stop/status agree on paths
+  const env = req.env ?? (isLocalName(host) ? process.env : {})
   return planDaemon(conf, {
     daemon, host, env, user: req.user ?? req.userOf?.(host) ?? localUser(), index: extra.index, javaMajor: extra.javaMajor,
     jmHost: extra.jmHost, webuiPort: extra.webuiPort, userArgs: req.userArgs, foreground: req.foreground, peerId: req.peerId,

@@ -634,7 +634,7 @@ done
 /**
  * Sends one signal to pid $1 only if it still runs the main class (checked in the same program,
  * just before the kill, so a pid reused since the caller looked is never signalled).
- * Output: `sent <epoch ms or empty>`, or `gone`/`foreign`.
+ * Output: `sent <epoch ms or empty>`, or `gone`/`foreign`, or `refused` (kill failed, e.g. EPERM).
  */
 export function signalScript(mainClass: string, signal: 'KILL' | 'TERM' | 'STOP' | 'CONT'): string {
   return `${PRELUDE}fc_cls=${quoteArg(mainClass)}
@@ -642,7 +642,7 @@ fc_state "$1"
 case $fc_st in
   running)
     fc_at=$(date +%s%3N 2>/dev/null); case $fc_at in *[!0-9]*) fc_at=;; esac
-    if kill -s ${signal} "$1" 2>/dev/null; then printf 'sent\\t%s\\n' "$fc_at"; else fc_state "$1"; printf '%s\\n' "$fc_st"; fi;;
+    if kill -s ${signal} "$1" 2>/dev/null; then printf 'sent\\t%s\\n' "$fc_at"; else fc_state "$1"; case $fc_st in running) echo refused;; *) printf '%s\\n' "$fc_st";; esac; fi;;
   *) printf '%s\\n' "$fc_st";;
 esac
 `

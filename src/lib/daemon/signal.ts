@@ -14,8 +14,8 @@ export interface DaemonProcess {
 export type DaemonSignal = 'KILL' | 'TERM' | 'STOP' | 'CONT'
 
 export interface SignalResult {
-  /** sent; gone (no such process any more); foreign (the pid now runs something else: not signalled). */
-  result: 'sent' | 'gone' | 'foreign'
+  /** sent; gone (no such process any more); foreign (the pid now runs something else: not signalled); refused (kill failed, e.g. not our process). */
+  result: 'sent' | 'gone' | 'foreign' | 'refused'
   /** The host's clock when the signal was sent (ms since the epoch), where its `date` has %N. */
   hostTime?: number
 }
@@ -47,5 +47,5 @@ export async function signalDaemon(host: Host, pid: number, mainClass: string, s
   assertOk(host, `sending SIG${signal} to ${pid}`, r)
   const [kind, at] = r.stdout.trim().split('\t')
   if (kind === 'sent') return {result: 'sent', ...(at && /^\d+$/.test(at) ? {hostTime: Number(at)} : {})}
-  return {result: kind === 'foreign' ? 'foreign' : 'gone'}
+  return {result: kind === 'foreign' || kind === 'refused' ? kind : 'gone'}
 }

@@ -22,7 +22,7 @@ const POLL_MS = 100
 const SIGNAL_OF: Record<DrillOptions['fault'], DaemonSignal> = {kill: 'KILL', term: 'TERM', pause: 'STOP'}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /** Flink's requested ZooKeeper session timeout (default 60 s) and what the server grants it. */
 export function requestedSessionTimeoutMs(session: Session): number {
@@ -182,10 +182,11 @@ async function measure(ctx: {
  * leadership while stopped, or a leader whose ZooKeeper connection went to the lost peer, restart
  * the jobs once more after the first checkpoint.
  */
-async function settle(restUrl: string, jobIds: readonly string[], deadline: number, signal?: AbortSignal): Promise<{probe?: Probe; settled: boolean; notRunning: string[]; ms: number}> {
+async function settle(restUrl: string, jobIds: readonly string[], deadline: number, signal?: AbortSignal, before?: Probe): Promise<{probe?: Probe; settled: boolean; notRunning: string[]; ms: number}> {
   const start = Date.now()
   const rest = new RestClient(restUrl, {timeoutMs: 1000})
-  const baseline = await probeJobs(rest, jobIds, {checkpoints: true})
+  // the floor: the newest checkpoint known now (the last probe of the phases when this one fails)
+  const baseline = await probeJobs(rest, jobIds, {checkpoints: true}) ?? before
   const floor = new Map(jobIds.map((id) => [id, baseline?.checkpoints.get(id)?.latest?.completed?.id ?? -1]))
   const notRunning = new Set<string>()
   let probe: Probe | undefined = baseline
@@ -244,7 +245,7 @@ async function restore(session: Session, target: DrillTarget, fault: DrillOption
       } else {
         const q = await probeQuorum(session, 1000)
         const p = q.peers.find((x) => x.id === r.peerId)
-        if (p?.ok && p.mode) return {ok: true, detail: `peer ${r.peerId} serves again as ${p.mode}`, ms: Date.now() - start}
+        if (p?.ok && (p.mode || p.srvr === 'disabled')) return {ok: true, detail: `peer ${r.peerId} serves again${p.mode ? ` as ${p.mode}` : ''}`, ms: Date.now() - start}
       }
       await sleep(250)
     }
@@ -360,100 +361,113 @@ export async function runDrill(session: Session, opts: DrillOptions, emit: Emit)
   try {
     for (let n = 1; n <= opts.rounds; n++) {
       if (opts.signal?.aborted) { interrupted = true; break }
-      let steady = await readSteady(session, zk, paths, opts)
-      if (!steady.ok && n > 1) {
-        emit({level: 'info', message: `round ${n}: waiting for the steady state (${steady.reasons.join('; ')})`})
-        const until = Date.now() + opts.settleMs
-        while (!steady.ok && Date.now() < until && !opts.signal?.aborted) {
-          await sleep(1000)
-          steady = await readSteady(session, zk, paths, opts)
+      try {
+        let steady = await readSteady(session, zk, paths, opts)
+        if (!steady.ok && n > 1) {
+          emit({level: 'info', message: `round ${n}: waiting for the steady state (${steady.reasons.join('; ')})`})
+          const until = Date.now() + opts.settleMs
+          while (!steady.ok && Date.now() < until && !opts.signal?.aborted) {
+            await sleep(1000)
+            steady = await readSteady(session, zk, paths, opts)
+          }
         }
-      }
-      if (!steady.ok && !opts.force) {
-        if (n === 1) throw new DrillError(`refusing to drill: the steady state does not hold: ${steady.reasons.join('; ')}`, 'DRILL_NOT_STEADY', 'fix what is listed, wait for a checkpoint, or pass --force to drill anyway')
-        emit({level: 'error', message: `round ${n}: the steady state did not return within ${seconds(opts.settleMs)}: ${steady.reasons.join('; ')}`})
+        if (!steady.ok && !opts.force) {
+          if (n === 1) throw new DrillError(`refusing to drill: the steady state does not hold: ${steady.reasons.join('; ')}`, 'DRILL_NOT_STEADY', 'fix what is listed, wait for a checkpoint, or pass --force to drill anyway')
+          emit({level: 'error', message: `round ${n}: the steady state did not return within ${seconds(opts.settleMs)}: ${steady.reasons.join('; ')}`})
+          break
+        }
+        const target = await resolveTarget(session, opts, steady.state, steady.standbys, {restUrl: steady.leader?.url, jobIds: steady.jobs.map((j) => j.jobId)})
+        const tasks = target.tasks !== undefined ? `, ${target.tasks} subtask${target.tasks === 1 ? '' : 's'}` : ''
+        emit({level: 'info', host: target.host, message: `round ${n}: ${opts.fault} ${target.label} (pid ${target.pid}, ${target.mainClass.split('.').at(-1)}${tasks})`})
+
+        // watches armed before the fault, so the first change after it is seen as it happens
+        const changes: HaChange[] = []
+        const watch = new AbortController()
+        let first!: () => void
+        const armed = new Promise<void>((r) => { first = r })
+        const watching = watchHa(zk, paths, {signal: watch.signal, onChange: (c) => { changes.push(c); first() }})
+        await armed
+
+        const failover = opts.fault !== 'pause' || (opts.pauseMs ?? 0) >= zk.sessionTimeoutMs
+        const planned = plannedPhases(target.kind, opts.fault, steady.jobs.length > 0, failover, target.tasks !== 0)
+        const faultAt = Date.now()
+        let continued = false
+        let pauseTimer: ReturnType<typeof setTimeout> | undefined
+        let resumed: Promise<void> = Promise.resolve()
+        let cont: Promise<boolean> | undefined
+        const roundDone = new AbortController()
+        const round: RoundResult = {
+          round: n, target, fault: opts.fault, faultAt,
+          before: {leader: steady.leader?.label, leaderSession: steady.state.leader?.sessionId, jobs: steady.jobs},
+          after: {}, phases: [], checks: [], restored: {ok: false, detail: 'not attempted'}, timedOut: false, explanation: [], ok: false,
+        }
+        try {
+          const sent = await signalDaemon(session.pool.get(target.host), target.pid, target.mainClass, SIGNAL_OF[opts.fault])
+          if (sent.result !== 'sent') throw new DrillError(`${target.label}: pid ${target.pid} is ${sent.result} now; nothing was signalled`, 'DRILL_TARGET_GONE', 'run the drill again', ExitCode.Failed)
+          if (sent.hostTime) round.hostFaultAt = sent.hostTime
+          if (opts.fault === 'pause') {
+            resumed = new Promise<void>((done) => {
+              pauseTimer = setTimeout(() => {
+                // counted as continued only once the signal went to that very process
+                cont = signalDaemon(session.pool.get(target.host), target.pid, target.mainClass, 'CONT').then((r) => r.result === 'sent', () => false)
+                cont.then((ok) => { continued = ok }).finally(done)
+              }, opts.pauseMs ?? 10_000)
+            })
+          }
+          const m = await measure({session, steady, target, fault: opts.fault, faultAt, deadline: faultAt + opts.timeoutMs, phases: planned, changes, emit, signal: opts.signal})
+          let settled: Awaited<ReturnType<typeof settle>> | undefined
+          const zkTarget = target.kind === 'zk-peer' || target.kind === 'zk-leader'
+          const abort = new Promise((r) => opts.signal?.addEventListener('abort', r, {once: true, signal: roundDone.signal}))
+          // the pause lasts as long as asked, even when the recovery was quicker (and with no jobs to watch)
+          if (opts.fault === 'pause' && !m.timedOut && !opts.signal?.aborted) await Promise.race([resumed, abort])
+          if ((opts.fault === 'pause' || zkTarget) && !m.timedOut && !opts.signal?.aborted && steady.jobs.length > 0 && m.restUrl) {
+            // a lost peer shows in Flink once its clients notice: at once for a closed socket, within the session timeout for a silent one
+            if (zkTarget) await Promise.race([sleep(Math.max(0, faultAt + Math.min(settings.sessionTimeoutMs, 10_000) - Date.now())), abort])
+            if (!opts.signal?.aborted && (opts.fault !== 'pause' || continued)) {
+              emit({level: 'info', message: `+${seconds(Date.now() - faultAt)} ${opts.fault === 'pause' ? `resumed ${target.label}; ` : ''}waiting for the jobs to settle`})
+              settled = await settle(m.restUrl, steady.jobs.map((j) => j.jobId), Date.now() + opts.timeoutMs, opts.signal, m.last)
+              if (settled.probe) m.last = settled.probe
+            }
+          }
+          round.phases = m.phases
+          round.timedOut = m.timedOut
+          if (opts.signal?.aborted) interrupted = true
+          const after = changes.at(-1)?.state.leader
+          const endpoints = restEndpoints(session)
+          round.after = {leader: m.newLeader?.label ?? (after?.restUrl ? endpointOfUrl(session, after.restUrl, endpoints)?.label ?? after.restUrl : undefined), leaderSession: after?.sessionId}
+          round.recoveryMs = m.timedOut || m.phases.length < planned.length ? undefined : (m.phases.at(-1)?.ms ?? 0)
+          round.checks = checksOf(round, steady, m, planned)
+          round.explanation = explain(round, settings)
+          if (settled) {
+            const when = opts.fault === 'pause' ? 'after the paused process resumed' : 'after the quorum lost the peer'
+            round.checks.push({name: `the jobs run and checkpoint ${when}`, ok: settled.settled,
+              detail: settled.settled ? `settled ${seconds(settled.ms)} later${settled.notRunning.length ? `, after ${settled.notRunning.join(', ')}` : ''}` : `not settled within --timeout (${settled.notRunning.join(', ') || 'no new checkpoint'})`})
+            if (settled.notRunning.length) {
+              round.explanation.push(opts.fault === 'pause'
+                ? `resuming ${target.label} restarted jobs once more (${settled.notRunning.join(', ')}): a process that wakes up after losing its ZooKeeper session still acts on what it held until it notices; pauses longer than the session timeout cost a second restart`
+                : `losing ${target.label} restarted jobs (${settled.notRunning.join(', ')}): the leader's ZooKeeper connection went to that peer, and Flink takes a suspended connection for lost leadership; high-availability.zookeeper.client.tolerate-suspended-connections: true rides over a lost peer`)
+            }
+          }
+        } finally {
+          if (pauseTimer) clearTimeout(pauseTimer)
+          roundDone.abort()
+          // a SIGCONT in flight is waited for, not sent twice
+          if (cont) continued = await cont
+          watch.abort()
+          await watching.catch(() => {})
+          round.restored = await restore(session, target, opts.fault, continued, emit)
+          round.checks.push({name: `${target.label} restored`, ok: round.restored.ok, detail: round.restored.detail})
+          if (opts.maxRecoveryMs !== undefined) round.withinBudget = round.recoveryMs !== undefined && round.recoveryMs <= opts.maxRecoveryMs
+          round.ok = !round.timedOut && round.recoveryMs !== undefined && round.checks.every((c) => c.ok)
+          rounds.push(round)
+        }
+        if (interrupted) break
+      } catch (err) {
+        // a round that cannot start or be signalled ends the drill, but the rounds done are still reported
+        if (rounds.length === 0) throw err
+        emit({level: 'error', message: `round ${n}: ${(err as Error).message}`})
         break
       }
-      const target = await resolveTarget(session, opts, steady.state, steady.standbys, {restUrl: steady.leader?.url, jobIds: steady.jobs.map((j) => j.jobId)})
-      const tasks = target.tasks !== undefined ? `, ${target.tasks} subtask${target.tasks === 1 ? '' : 's'}` : ''
-      emit({level: 'info', host: target.host, message: `round ${n}: ${opts.fault} ${target.label} (pid ${target.pid}, ${target.mainClass.split('.').at(-1)}${tasks})`})
-
-      // watches armed before the fault, so the first change after it is seen as it happens
-      const changes: HaChange[] = []
-      const watch = new AbortController()
-      let first!: () => void
-      const armed = new Promise<void>((r) => { first = r })
-      const watching = watchHa(zk, paths, {signal: watch.signal, onChange: (c) => { changes.push(c); first() }})
-      await armed
-
-      const failover = opts.fault !== 'pause' || (opts.pauseMs ?? 0) >= zk.sessionTimeoutMs
-      const planned = plannedPhases(target.kind, opts.fault, steady.jobs.length > 0, failover, target.tasks !== 0)
-      const faultAt = Date.now()
-      let continued = false
-      let pauseTimer: ReturnType<typeof setTimeout> | undefined
-      let resumed: Promise<void> = Promise.resolve()
-      const round: RoundResult = {
-        round: n, target, fault: opts.fault, faultAt,
-        before: {leader: steady.leader?.label, leaderSession: steady.state.leader?.sessionId, jobs: steady.jobs},
-        after: {}, phases: [], checks: [], restored: {ok: false, detail: 'not attempted'}, timedOut: false, explanation: [], ok: false,
-      }
-      try {
-        const sent = await signalDaemon(session.pool.get(target.host), target.pid, target.mainClass, SIGNAL_OF[opts.fault])
-        if (sent.result !== 'sent') throw new DrillError(`${target.label}: pid ${target.pid} is ${sent.result} now; nothing was signalled`, 'DRILL_TARGET_GONE', 'run the drill again', ExitCode.Failed)
-        if (sent.hostTime) round.hostFaultAt = sent.hostTime
-        if (opts.fault === 'pause') {
-          resumed = new Promise<void>((done) => {
-            pauseTimer = setTimeout(() => {
-              continued = true
-              signalDaemon(session.pool.get(target.host), target.pid, target.mainClass, 'CONT').catch(() => { continued = false }).finally(done)
-            }, opts.pauseMs ?? 10_000)
-          })
-        }
-        const m = await measure({session, steady, target, fault: opts.fault, faultAt, deadline: faultAt + opts.timeoutMs, phases: planned, changes, emit, signal: opts.signal})
-        let settled: Awaited<ReturnType<typeof settle>> | undefined
-        const zkTarget = target.kind === 'zk-peer' || target.kind === 'zk-leader'
-        const abort = new Promise((r) => opts.signal?.addEventListener('abort', r, {once: true}))
-        if ((opts.fault === 'pause' || zkTarget) && !m.timedOut && !opts.signal?.aborted && steady.jobs.length > 0 && m.restUrl) {
-          // the pause lasts as long as asked, even when the recovery was quicker; what counts is the state after it
-          if (opts.fault === 'pause') await Promise.race([resumed, abort])
-          // a lost peer shows in Flink once its clients notice: at once for a closed socket, within the session timeout for a silent one
-          if (zkTarget) await Promise.race([sleep(Math.max(0, faultAt + Math.min(settings.sessionTimeoutMs, 10_000) - Date.now())), abort])
-          if (!opts.signal?.aborted && (opts.fault !== 'pause' || continued)) {
-            emit({level: 'info', message: `+${seconds(Date.now() - faultAt)} ${opts.fault === 'pause' ? `resumed ${target.label}; ` : ''}waiting for the jobs to settle`})
-            settled = await settle(m.restUrl, steady.jobs.map((j) => j.jobId), Date.now() + opts.timeoutMs, opts.signal)
-            if (settled.probe) m.last = settled.probe
-          }
-        }
-        round.phases = m.phases
-        round.timedOut = m.timedOut
-        if (opts.signal?.aborted) interrupted = true
-        const after = changes.at(-1)?.state.leader
-        const endpoints = restEndpoints(session)
-        round.after = {leader: m.newLeader?.label ?? (after?.restUrl ? endpointOfUrl(session, after.restUrl, endpoints)?.label ?? after.restUrl : undefined), leaderSession: after?.sessionId}
-        round.recoveryMs = m.timedOut || m.phases.length < planned.length ? undefined : (m.phases.at(-1)?.ms ?? 0)
-        round.checks = checksOf(round, steady, m, planned)
-        round.explanation = explain(round, settings)
-        if (settled) {
-          const when = opts.fault === 'pause' ? 'after the paused process resumed' : 'after the quorum lost the peer'
-          round.checks.push({name: `the jobs run and checkpoint ${when}`, ok: settled.settled,
-            detail: settled.settled ? `settled ${seconds(settled.ms)} later${settled.notRunning.length ? `, after ${settled.notRunning.join(', ')}` : ''}` : `not settled within --timeout (${settled.notRunning.join(', ') || 'no new checkpoint'})`})
-          if (settled.notRunning.length) {
-            round.explanation.push(opts.fault === 'pause'
-              ? `resuming ${target.label} restarted jobs once more (${settled.notRunning.join(', ')}): a process that wakes up after losing its ZooKeeper session still acts on what it held until it notices; pauses longer than the session timeout cost a second restart`
-              : `losing ${target.label} restarted jobs (${settled.notRunning.join(', ')}): the leader's ZooKeeper connection went to that peer, and Flink takes a suspended connection for lost leadership; high-availability.zookeeper.client.tolerate-suspended-connections: true rides over a lost peer`)
-          }
-        }
-      } finally {
-        if (pauseTimer) clearTimeout(pauseTimer)
-        watch.abort()
-        await watching.catch(() => {})
-        round.restored = await restore(session, target, opts.fault, continued, emit)
-        round.checks.push({name: `${target.label} restored`, ok: round.restored.ok, detail: round.restored.detail})
-        if (opts.maxRecoveryMs !== undefined) round.withinBudget = round.recoveryMs !== undefined && round.recoveryMs <= opts.maxRecoveryMs
-        round.ok = !round.timedOut && round.recoveryMs !== undefined && round.checks.every((c) => c.ok)
-        rounds.push(round)
-      }
-      if (interrupted) break
     }
   } finally {
     await zk.close()

@@ -1,5 +1,5 @@
 // Which process a drill faults: found by host, pid and main class before any signal is sent.
-import {probeQuorum, restEndpoints, endpointOfUrl, type MasterEndpoint} from '../cluster/probes.ts'
+import {addressOf, probeQuorum, restEndpoints, endpointOfUrl, type MasterEndpoint} from '../cluster/probes.ts'
 import type {Session} from '../cluster/session.ts'
 import {findDaemonProcesses, type DaemonProcess} from '../daemon/index.ts'
 import {FlinkctlError, ExitCode, UsageError} from '../errors.ts'
@@ -36,29 +36,37 @@ async function jobManagerTarget(session: Session, e: MasterEndpoint, kind: 'lead
   return {kind, host: e.host, label: e.label, pid: p.pid, mainClass: cls, commandLine: p.commandLine, restore: {daemon: 'standalonesession', webuiPort: e.port}}
 }
 
-/** A TaskManager's RPC port: from its actor path (pekko.tcp://flink@host:port/…), else its default resource id (host:port-abcdef). */
-export function rpcPortOf(tm: Pick<TaskManagerInfo, 'id' | 'path'>): number | undefined {
-  const m = (typeof tm.path === 'string' ? /@[^/]*:(\d+)\//.exec(tm.path) : null) ?? /:(\d+)-[0-9a-f]{6}$/.exec(tm.id)
-  return m ? Number(m[1]) : undefined
+/** A TaskManager's RPC address and port: from its actor path (pekko.tcp://flink@host:port/…), else its default resource id (host:port-abcdef). */
+export function rpcEndpointOf(tm: Pick<TaskManagerInfo, 'id' | 'path'>): {addr: string; port: number} | undefined {
+  const m = (typeof tm.path === 'string' ? /@([^/]*):(\d+)\//.exec(tm.path) : null) ?? /^(.*):(\d+)-[0-9a-f]{6}$/.exec(tm.id)
+  return m ? {addr: m[1]!, port: Number(m[2])} : undefined
 }
 
-/** Subtasks of the given jobs per TaskManager RPC port, from the leader's REST API; undefined when it does not answer. */
-export async function subtasksByRpcPort(rest: RestClient, jobIds: readonly string[]): Promise<Map<number, number> | undefined> {
+export interface BusyTaskManager {
+  addr: string
+  port: number
+  subtasks: number
+}
+
+/** Subtasks of the given jobs per TaskManager (RPC address and port), from the leader's REST API; undefined when it does not answer. */
+export async function subtasksByTaskManager(rest: RestClient, jobIds: readonly string[]): Promise<BusyTaskManager[] | undefined> {
   try {
-    const portOf = new Map((await rest.taskManagers()).map((t) => [t.id, rpcPortOf(t)]))
-    const counts = new Map<number, number>()
+    const endpointOf = new Map((await rest.taskManagers()).map((t) => [t.id, rpcEndpointOf(t)]))
+    const counts = new Map<string, BusyTaskManager>()
     for (const id of jobIds) {
       const job = await rest.jobDetails(id)
-      for (const v of job.vertices ?? []) {
-        for (const t of (await rest.vertexTaskManagers(id, v.id)).taskmanagers) {
-          const port = portOf.get(t['taskmanager-id'] ?? '')
-          if (port === undefined) continue
-          const n = Object.entries(t['status-counts'] ?? {}).filter(([k]) => !['FINISHED', 'CANCELED', 'FAILED'].includes(k)).reduce((a, [, x]) => a + x, 0)
-          counts.set(port, (counts.get(port) ?? 0) + (t['status-counts'] ? n : 1))
-        }
+      const perVertex = await Promise.all((job.vertices ?? []).map((v) => rest.vertexTaskManagers(id, v.id)))
+      for (const t of perVertex.flatMap((v) => v.taskmanagers)) {
+        const e = endpointOf.get(t['taskmanager-id'] ?? '')
+        if (!e) continue
+        const n = Object.entries(t['status-counts'] ?? {}).filter(([k]) => !['FINISHED', 'CANCELED', 'FAILED'].includes(k)).reduce((a, [, x]) => a + x, 0)
+        const key = `${e.addr}:${e.port}`
+        const c = counts.get(key) ?? {...e, subtasks: 0}
+        c.subtasks += t['status-counts'] ? n : 1
+        counts.set(key, c)
       }
     }
-    return counts
+    return [...counts.values()]
   } catch {
     return undefined
   }
@@ -69,11 +77,14 @@ async function taskManagerTarget(session: Session, host: string | undefined, ctx
   if (host !== undefined && !hosts.includes(host)) throw new UsageError(`${host} is not in workers`, `pick one of: ${hosts.join(', ') || '(none)'}`)
   if (hosts.length === 0) throw new UsageError('workers lists no host', 'add the TaskManager hosts to conf/workers')
   const cls = DAEMON_MAIN_CLASSES.taskexecutor
-  const busy = ctx.restUrl ? await subtasksByRpcPort(new RestClient(ctx.restUrl, {timeoutMs: 5000}), ctx.jobIds) : undefined
+  const busy = ctx.restUrl ? await subtasksByTaskManager(new RestClient(ctx.restUrl, {timeoutMs: 5000}), ctx.jobIds) : undefined
+  // a TaskManager's address names its worker (as the conf or the SSH layer knows it); one that names none may be on any
+  const workerOf = (addr: string) => hosts.find((w) => w === addr || addressOf(session, w) === addr)
+  const busyOn = (h: string) => (busy ?? []).filter((b) => (workerOf(b.addr) ?? h) === h)
   const found = await Promise.all((host ? [host] : hosts).map(async (h) => ({host: h, procs: await findDaemonProcesses(session.pool.get(h), cls, {ports: busy !== undefined})})))
   // tasks per process: known when the leader answered and the host showed the process's ports
   const candidates = found.flatMap(({host: h, procs}) => [...procs].sort((a, b) => b.pid - a.pid).map((p) => ({
-    host: h, p, tasks: busy && p.ports ? p.ports.reduce((a, port) => a + (busy.get(port) ?? 0), 0) : undefined,
+    host: h, p, tasks: busy && p.ports ? busyOn(h).filter((b) => p.ports!.includes(b.port)).reduce((a, b) => a + b.subtasks, 0) : undefined,
   })))
   // one running tasks first (a drill on an idle TaskManager tests nothing), else the newest on the first host
   const pick = candidates.find((c) => (c.tasks ?? 0) > 0) ?? candidates[0]

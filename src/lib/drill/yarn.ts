@@ -4,23 +4,20 @@
 // application id in its command line), then times YARN's and Flink's recovery.
 import type {Emit} from '../cluster/events.ts'
 import type {Session} from '../cluster/session.ts'
-import {getValue} from '../conf/load.ts'
 import {findDaemonProcesses, signalDaemon} from '../daemon/index.ts'
 import {ExitCode} from '../errors.ts'
 import {RestClient} from '../rest/client.ts'
-import {yarnSiteNumber} from '../yarn/hadoop.ts'
+import {siteNumber} from '../validate/hadoop-xml.ts'
 import {resolveSession, sessionRestUrl, type YarnContext} from '../yarn/session.ts'
 import type {YarnApp, YarnAppAttempt} from '../yarn/rm.ts'
-import {drillOutcome, probeJobs, requestedSessionTimeoutMs, summarize, type Probe} from './drill.ts'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {drillOutcome, explain, plannedPhases, probeJobs, requestedSessionTimeoutMs, seconds, summarize, type Probe} from './drill.ts'
 import {steadyJobs} from './steady.ts'
 import {DrillError} from './targets.ts'
 import type {Check, DrillOptions, DrillReport, DrillTarget, JobBefore, Phase, PhaseName, RoundResult} from './types.ts'
 
 export const YARN_AM_MAIN_CLASS = 'org.apache.flink.yarn.entrypoint.YarnSessionClusterEntrypoint'
-const PHASES: PhaseName[] = ['attempt-failed', 'new-attempt', 'rest', 'jobs-running', 'tasks-running', 'checkpoint']
 const POLL_MS = 200
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 interface YarnSteady {
   ok: boolean
@@ -31,6 +28,8 @@ interface YarnSteady {
   jobs: JobBefore[]
   /** What YARN grants: min(yarn.application-attempts, yarn.resourcemanager.am.max-attempts). */
   maxAttempts: number
+  /** The session's own execution.checkpointing.interval (from its JobManager: -D may have set it). */
+  checkpointInterval?: string
 }
 
 const attemptNo = (a: YarnAppAttempt) => Number(a.id)
@@ -40,9 +39,10 @@ async function readYarnSteady(ctx: YarnContext, ref: string, opts: Pick<DrillOpt
   const reasons: string[] = []
   const app = await resolveSession(ctx.rm, ref)
   const attempts = await ctx.rm.attempts(app.id)
-  const restUrl = await sessionRestUrl(app)
+  const restUrl = (await sessionRestUrl(app))?.url
   const jobs: JobBefore[] = []
   let flinkAttempts = 2
+  let checkpointInterval: string | undefined
   if (app.state !== 'RUNNING') reasons.push(`${app.id} is ${app.state}, not RUNNING`)
   else if (!restUrl) reasons.push(`${app.id}: no JobManager answers`)
   else {
@@ -54,17 +54,18 @@ async function readYarnSteady(ctx: YarnContext, ref: string, opts: Pick<DrillOpt
       const conf = await rest.jobManagerConfig()
       const v = Number(conf.get('yarn.application-attempts'))
       if (Number.isInteger(v) && v > 0) flinkAttempts = v
+      checkpointInterval = conf.get('execution.checkpointing.interval')
       const ha = conf.get('high-availability.type') ?? conf.get('high-availability')
       if (!ha || ha === 'NONE' || ha === 'none') reasons.push('HA is off in this session: a new attempt starts with no jobs')
     } catch (err) {
       reasons.push(`the JobManager at ${restUrl} does not answer: ${(err as Error).message}`)
     }
   }
-  const rmMax = yarnSiteNumber(ctx.hadoop.yarnSite, 'yarn.resourcemanager.am.max-attempts', 2).value
+  const rmMax = siteNumber(ctx.hadoop.yarnSite, 'yarn.resourcemanager.am.max-attempts', 2).value
   const maxAttempts = Math.min(flinkAttempts, rmMax)
   // failures outside yarn.application-attempt-failures-validity-interval are forgiven, but counting all is the safe side
   if (attempts.length >= maxAttempts) reasons.push(`attempt ${attempts.length} of ${maxAttempts} runs: killing it would end ${app.id} for good`)
-  return {ok: reasons.length === 0, reasons, app, attempts, ...(restUrl ? {restUrl} : {}), jobs, maxAttempts}
+  return {ok: reasons.length === 0, reasons, app, attempts, ...(restUrl ? {restUrl} : {}), jobs, maxAttempts, ...(checkpointInterval ? {checkpointInterval} : {})}
 }
 
 async function amTarget(session: Session, app: YarnApp, attempt: YarnAppAttempt): Promise<DrillTarget> {
@@ -115,16 +116,17 @@ export async function runYarnDrill(session: Session, ctx: YarnContext, opts: Dri
     const sent = await signalDaemon(session.pool.get(target.host), target.pid, target.mainClass, opts.fault === 'term' ? 'TERM' : 'KILL')
     if (sent.result !== 'sent') throw new DrillError(`${target.label}: pid ${target.pid} is ${sent.result} now; nothing was signalled`, 'DRILL_TARGET_GONE', 'run the drill again', ExitCode.Failed)
     if (sent.hostTime) round.hostFaultAt = sent.hostTime
-    const m = await measureYarn(ctx, steady, attemptNo(before), faultAt, faultAt + opts.timeoutMs, emit, opts.signal)
+    const planned = plannedPhases('yarn-am', opts.fault, steady.jobs.length > 0, true)
+    const m = await measureYarn(ctx, steady, planned, attemptNo(before), faultAt, faultAt + opts.timeoutMs, emit, opts.signal)
     round.phases = m.phases
     round.timedOut = m.timedOut
     if (opts.signal?.aborted) interrupted = true
     round.after = {leader: m.newAttempt === undefined ? undefined : `attempt ${m.newAttempt}`}
-    round.recoveryMs = m.timedOut || m.phases.length < PHASES.length ? undefined : m.phases.at(-1)!.ms
+    round.recoveryMs = m.timedOut || m.phases.length < planned.length ? undefined : m.phases.at(-1)!.ms
     round.checks = yarnChecks(steady, m)
     round.restored = m.newAttempt !== undefined ? {ok: true, detail: `YARN runs attempt ${m.newAttempt}`, ms: m.phases.find((p) => p.name === 'new-attempt')?.ms} : {ok: false, detail: 'no new attempt runs'}
     round.checks.push({name: `${steady.app.id} restarted by YARN`, ok: round.restored.ok, detail: round.restored.detail})
-    round.explanation = explainYarn(round.phases, getValue(session.conf, 'execution.checkpointing.interval')?.value)
+    round.explanation = explain(round, {sessionTimeoutMs: requestedSessionTimeoutMs(session), requestedMs: requestedSessionTimeoutMs(session), checkpointInterval: steady.checkpointInterval})
     if (opts.maxRecoveryMs !== undefined) round.withinBudget = round.recoveryMs !== undefined && round.recoveryMs <= opts.maxRecoveryMs
     round.ok = !round.timedOut && round.recoveryMs !== undefined && round.checks.every((c) => c.ok)
     rounds.push(round)
@@ -143,9 +145,9 @@ interface YarnMeasure {
   last?: Probe
 }
 
-async function measureYarn(ctx: YarnContext, steady: YarnSteady, oldAttempt: number, faultAt: number, deadline: number, emit: Emit, signal?: AbortSignal): Promise<YarnMeasure> {
+async function measureYarn(ctx: YarnContext, steady: YarnSteady, phases: readonly PhaseName[], oldAttempt: number, faultAt: number, deadline: number, emit: Emit, signal?: AbortSignal): Promise<YarnMeasure> {
   const reached: Phase[] = []
-  const pending = [...PHASES]
+  const pending = [...phases]
   const jobIds = steady.jobs.map((j) => j.jobId)
   const before = (id: string) => steady.jobs.find((j) => j.jobId === id)!
   let newAttempt: number | undefined
@@ -170,7 +172,7 @@ async function measureYarn(ctx: YarnContext, steady: YarnSteady, oldAttempt: num
         else if (next === 'new-attempt' && fresh && fresh.appAttemptState === 'RUNNING') { newAttempt = attemptNo(fresh); mark(next, at, `attempt ${newAttempt} on ${fresh.nodeId ?? '?'}`) }
       } else if (next === 'rest') {
         const app = await ctx.rm.app(steady.app.id)
-        const url = app.state === 'RUNNING' ? await sessionRestUrl(app) : undefined
+        const url = app.state === 'RUNNING' ? (await sessionRestUrl(app))?.url : undefined
         if (url) {
           await new RestClient(url, {timeoutMs: 1000}).overview()
           restUrl = url
@@ -211,21 +213,4 @@ function yarnChecks(steady: YarnSteady, m: YarnMeasure): Check[] {
     checks.push({name: `job ${j.jobId} completed a new checkpoint`, ok: done !== undefined && done > (j.lastCompleted ?? -1), detail: `${j.lastCompleted ?? 'none'} → ${done ?? 'none'}`})
   }
   return checks
-}
-
-function explainYarn(phases: readonly Phase[], checkpointInterval: string | undefined): string[] {
-  const ps = phases.filter((p) => p.ms !== undefined)
-  if (ps.length === 0) return []
-  let worst = {name: ps[0]!.name, gap: ps[0]!.ms!}
-  for (let i = 1; i < ps.length; i++) if (ps[i]!.ms! - ps[i - 1]!.ms! > worst.gap) worst = {name: ps[i]!.name, gap: ps[i]!.ms! - ps[i - 1]!.ms!}
-  const share = `${seconds(worst.gap)} of ${seconds(ps.at(-1)!.ms!)}`
-  switch (worst.name) {
-    case 'attempt-failed': return [`YARN took ${share} to see the ApplicationMaster's container exit`, 'the NodeManager reports finished containers on its heartbeat (yarn.resourcemanager.nodemanagers.heartbeat-interval-ms)']
-    case 'new-attempt': return [`the new attempt took ${share} to start and register`, 'YARN allocates and launches a fresh AM container and the JobManager JVM starts; containers kept across attempts (Flink asks for that with HA) spare the TaskManagers']
-    case 'rest': return [`the new JobManager's REST API took ${share} to answer`]
-    case 'jobs-running':
-    case 'tasks-running': return [`the jobs took ${share} to run again`, 'the new JobManager recovers the job graphs from ZooKeeper and the HA storage dir, then needs slots: TaskManagers kept from the last attempt register again, new ones take a container start']
-    case 'checkpoint': return [`the first checkpoint after recovery took ${share}`, `it waits for the next checkpoint trigger: execution.checkpointing.interval (${checkpointInterval ?? 'not set'}) bounds it`]
-    default: return []
-  }
 }

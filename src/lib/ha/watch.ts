@@ -80,9 +80,9 @@ export function describeChange(prev: HaState | undefined, next: HaState): Pick<H
 
 /**
  * Calls onChange with the current state, then after every change until the signal aborts.
- * Watches are re-armed before each read, so nothing between two reads is missed. Survives a
- * session expiry (watches are re-armed on the client's new session) and ZooKeeper errors
- * (retried after a short pause, reported through onError).
+ * Watches are re-armed before each read, so nothing between two reads is missed. ZooKeeper
+ * errors are retried after a short pause and reported through onError; an expired session is
+ * not survived here (the client gets no new session): the caller reconnects, as watchClusterHa does.
  */
 export async function watchHa(zk: ZkClient, paths: HaPaths, opts: {signal: AbortSignal; onChange: (c: HaChange) => void; onError?: (err: Error) => void; retryMs?: number}): Promise<void> {
   let prev: HaState | undefined

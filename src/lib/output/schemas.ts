@@ -60,7 +60,7 @@ export const errorEnvelopeSchema = z.object({
   command: z.string().optional(),
   /** Present when the command did part of its job: the per-host outcome. */
   result: z.unknown().optional(),
-  error: z.object({code: z.string(), message: z.string(), hint: z.string().optional(), exit: z.number().int().min(1).max(7), details: z.unknown().optional()}),
+  error: z.object({code: z.string(), message: z.string(), hint: z.string().optional(), exit: z.number().int().min(1).max(8), details: z.unknown().optional()}),
 })
 
 export const successEnvelopeSchema = <T extends z.ZodType>(result: T) => z.object({ok: z.literal(true), command: z.string(), result})

@@ -59,3 +59,15 @@ export function readYarnSite(dir: string): HadoopConf | undefined {
     return undefined
   }
 }
+
+/** `${name}` references in a Hadoop value, resolved from the same file (one level deep is what yarn-site uses). */
+export function expandHadoopValue(site: HadoopConf, value: string): string {
+  return value.replace(/\$\{([^}]+)\}/g, (m, name: string) => site.props.get(name)?.value ?? m)
+}
+
+/** A whole number from a *-site.xml (references resolved), else the default; where it was read. */
+export function siteNumber(site: HadoopConf | undefined, key: string, fallback: number): {value: number; line?: number; file?: string} {
+  const p = site?.props.get(key)
+  const text = p ? expandHadoopValue(site!, p.value).trim() : ''
+  return /^\d+$/.test(text) ? {value: Number(text), line: p!.line, file: site!.file} : {value: fallback}
+}

@@ -6,7 +6,7 @@ import {getValue, haMode, isZooKeeperHa, type Resolved} from '../conf/load.ts'
 import {isBareInteger, MEMORY_UNIT_HINT, DURATION_UNIT_HINT, parseDuration, parseMemorySize} from '../conf/sizes.ts'
 import {type ClusterConf, type ConfigEntry, type Finding, type Severity, where} from '../conf/types.ts'
 import {clientPortOf} from '../conf/zoo-cfg.ts'
-import type {HadoopConf} from './hadoop-xml.ts'
+import {siteNumber, type HadoopConf} from './hadoop-xml.ts'
 
 export interface RuleContext {
   conf: ClusterConf
@@ -718,11 +718,11 @@ const yarnAttempts: Rule = {
         message: `yarn.application-attempts is ${n}${sourceNote(attempts)} with HA on: YARN will not restart the JobManager, so HA never acts`,
         hint: 'set yarn.application-attempts: 2 or more (and leave it unset to get Flink\'s HA default of 2)'}))
     }
-    const max = ctx.yarnSite?.props.get('yarn.resourcemanager.am.max-attempts')
-    const maxValue = max && /^\d+$/.test(max.value) ? Number(max.value) : ctx.yarnSite ? 2 : undefined
+    const max = ctx.yarnSite ? yarnLimit(ctx, 'yarn.resourcemanager.am.max-attempts', 2) : undefined
+    const maxValue = max?.value
     if (maxValue !== undefined && n > maxValue) {
       out.push(finding(this, {...(attempts ? at(attempts) : fileOf(ctx)), key: 'yarn.application-attempts', severity: maxValue < 2 ? 'error' : 'warning',
-        message: `yarn.application-attempts ${n}${attempts ? '' : ' (Flink\'s HA default)'} is above yarn.resourcemanager.am.max-attempts ${maxValue} (${max ? `${ctx.yarnSite!.file}:${max.line}` : 'YARN default'}); YARN grants only ${maxValue}${maxValue < 2 ? ', so the JobManager is never restarted' : ''}`,
+        message: `yarn.application-attempts ${n}${attempts ? '' : ' (Flink\'s HA default)'} is above yarn.resourcemanager.am.max-attempts ${maxValue} (${max!.where}); YARN grants only ${maxValue}${maxValue < 2 ? ', so the JobManager is never restarted' : ''}`,
         hint: `raise yarn.resourcemanager.am.max-attempts in yarn-site.xml to ${n}, or lower yarn.application-attempts to ${maxValue}`}))
     }
     return out
@@ -731,8 +731,8 @@ const yarnAttempts: Rule = {
 
 /** A YARN limit from yarn-site.xml (else YARN's default), with where it was read. */
 function yarnLimit(ctx: RuleContext, key: string, fallback: number): {value: number; where: string} {
-  const p = ctx.yarnSite?.props.get(key)
-  return p && /^\d+$/.test(p.value.trim()) ? {value: Number(p.value.trim()), where: `${ctx.yarnSite!.file}:${p.line}`} : {value: fallback, where: 'YARN default'}
+  const n = siteNumber(ctx.yarnSite, key, fallback)
+  return {value: n.value, where: n.file ? `${n.file}:${n.line}` : 'YARN default'}
 }
 
 const yarnResources: Rule = {

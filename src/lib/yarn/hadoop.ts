@@ -5,7 +5,7 @@ import {execa} from 'execa'
 import {getValue} from '../conf/load.ts'
 import type {ClusterConf} from '../conf/types.ts'
 import {ExitCode} from '../errors.ts'
-import {hadoopConfDir, readYarnSite, type HadoopConf} from '../validate/hadoop-xml.ts'
+import {expandHadoopValue as expand, hadoopConfDir, readYarnSite, type HadoopConf} from '../validate/hadoop-xml.ts'
 import {YarnError} from './rm.ts'
 
 export interface HadoopConfDir {
@@ -34,11 +34,6 @@ export async function findHadoop(conf: ClusterConf, env: Readonly<Record<string,
     'export HADOOP_CLASSPATH=$(hadoop classpath) on a Hadoop client host, or point HADOOP_CLASSPATH at the Hadoop client jars', ExitCode.ConfigInvalid)
 }
 
-/** `${name}` references in a Hadoop value, resolved from the same file (one level deep is what yarn-site uses). */
-function expand(site: HadoopConf, value: string): string {
-  return value.replace(/\$\{([^}]+)\}/g, (m, name: string) => site.props.get(name)?.value ?? m)
-}
-
 /** The ResourceManager's REST base URL from yarn-site.xml (webapp address, https when the policy says so). */
 export function resourceManagerUrl(site: HadoopConf | undefined): string | undefined {
   if (!site) return undefined
@@ -50,11 +45,4 @@ export function resourceManagerUrl(site: HadoopConf | undefined): string | undef
   if (!addr) return undefined
   addr = addr.replace(/^0\.0\.0\.0:/, 'localhost:')
   return `${https ? 'https' : 'http'}://${addr}`
-}
-
-/** A number from yarn-site.xml, else YARN's default. */
-export function yarnSiteNumber(site: HadoopConf | undefined, key: string, fallback: number): {value: number; line?: number} {
-  const p = site?.props.get(key)
-  const v = p ? Number(expand(site!, p.value)) : NaN
-  return Number.isFinite(v) ? {value: v, line: p!.line} : {value: fallback}
 }

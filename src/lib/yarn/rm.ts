@@ -45,17 +45,6 @@ export interface YarnAppAttempt {
   [key: string]: unknown
 }
 
-export interface YarnNode {
-  id: string
-  state: string
-  nodeHostName?: string
-  nodeHTTPAddress?: string
-  numContainers?: number
-  usedMemoryMB?: number
-  availMemoryMB?: number
-  [key: string]: unknown
-}
-
 /** States YARN keeps an application in until it ends. */
 export const ACTIVE_STATES = ['NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED', 'RUNNING'] as const
 export const ENDED_STATES = ['FINISHED', 'FAILED', 'KILLED'] as const
@@ -125,11 +114,6 @@ export class ResourceManager {
   async attempts(id: string): Promise<YarnAppAttempt[]> {
     const r = await this.#call<{appAttempts: {appAttempt?: YarnAppAttempt[]} | null}>('GET', `/ws/v1/cluster/apps/${encodeURIComponent(id)}/appattempts`)
     return r?.appAttempts?.appAttempt ?? []
-  }
-
-  async nodes(): Promise<YarnNode[]> {
-    const r = await this.#call<{nodes: {node?: YarnNode[]} | null}>('GET', '/ws/v1/cluster/nodes')
-    return r?.nodes?.node ?? []
   }
 
   /** Asks YARN to kill the application (PUT …/state KILLED); YARN answers before it is done. */

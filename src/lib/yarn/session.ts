@@ -4,12 +4,13 @@
 import {createWriteStream, mkdirSync} from 'node:fs'
 import {hostname, userInfo} from 'node:os'
 import {dirname} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {execa} from 'execa'
 import {refuseInvalid} from '../cluster/guard.ts'
 import type {Emit} from '../cluster/events.ts'
 import {getValue, isZooKeeperHa} from '../conf/load.ts'
 import type {ClusterConf} from '../conf/types.ts'
-import {ExitCode, UsageError} from '../errors.ts'
+import {ConfigError, ExitCode, UsageError} from '../errors.ts'
 import {planYarnSession, type LaunchPlan} from '../launch/plan.ts'
 import {RestClient, type ClusterOverview} from '../rest/client.ts'
 import {findHadoop, findHadoopConf, resourceManagerUrl, type HadoopConfDir, type HadoopSetup} from './hadoop.ts'
@@ -21,7 +22,6 @@ const SESSION_TAG_PREFIX = 'flinkctl-session:'
 const HA_TAG_PREFIX = 'flinkctl-ha:'
 export const DEFAULT_SESSION_NAME = 'flinkctl-session'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const APP_ID = /\bapplication_\d+_\d+\b/
 
 /** The tag naming a session; YARN keeps tags lower-case, ASCII, at most 100 characters, and Flink splits yarn.tags at commas. */
@@ -45,8 +45,8 @@ export interface YarnContext {
 }
 
 /** The ResourceManager the Hadoop configuration names (no Hadoop classes needed); exit 3 when there is none. */
-export async function yarnContext(conf: ClusterConf | undefined, env: Readonly<Record<string, string | undefined>>, rmUrl?: string): Promise<YarnContext> {
-  const hadoop = findHadoopConf(conf, env)
+export async function yarnContext(conf: ClusterConf | undefined, env: Readonly<Record<string, string | undefined>>, rmUrl?: string, found?: HadoopConfDir): Promise<YarnContext> {
+  const hadoop = found ?? findHadoopConf(conf, env)
   const url = rmUrl ?? resourceManagerUrl(hadoop.yarnSite)
   if (!url) {
     throw new YarnError(`no ResourceManager address: ${hadoop.confDir ? `${hadoop.confDir}/yarn-site.xml has no yarn.resourcemanager.webapp.address or hostname` : 'HADOOP_CONF_DIR is not set'}`,
@@ -69,6 +69,8 @@ export interface StartOptions {
   env: Readonly<Record<string, string | undefined>>
   rmUrl?: string
   user?: string
+  /** Attached: the client's stdout goes to stderr (stdout carries --json). */
+  clientStdoutToStderr?: boolean
 }
 
 export interface SessionView {
@@ -118,8 +120,8 @@ export function viewOf(app: YarnApp, extra: Partial<SessionView> = {}): SessionV
 export function clientArgs(conf: ClusterConf, opts: Pick<StartOptions, 'name' | 'detached' | 'jobManagerMemory' | 'taskManagerMemory' | 'slots' | 'queue' | 'dynamic'>, attachTo?: string): string[] {
   if (attachTo) return ['-id', attachTo]
   const tags = [FLINKCTL_TAG, sessionTag(opts.name)]
-  const id = getValue(conf, 'high-availability.cluster-id')?.value.trim()
-  if (id && isZooKeeperHa(conf)) tags.push(normalizeTag(`${HA_TAG_PREFIX}${id}`))
+  const ha = haTag(conf)
+  if (ha) tags.push(ha)
   const own = getValue(conf, 'yarn.tags')?.value.split(',').map((t) => t.trim()).filter(Boolean) ?? []
   const args: string[] = []
   if (opts.detached) args.push('-d')
@@ -131,6 +133,12 @@ export function clientArgs(conf: ClusterConf, opts: Pick<StartOptions, 'name' | 
   for (const d of opts.dynamic) if (!d.startsWith('yarn.tags=')) args.push('-D', d)
   args.push('-D', `yarn.tags=${[...new Set([...own.map(normalizeTag), ...tags])].join(',')}`)
   return args
+}
+
+/** The tag of a hand-set HA cluster-id, so a second session sharing it is refused. */
+function haTag(conf: ClusterConf): string | undefined {
+  const id = getValue(conf, 'high-availability.cluster-id')?.value.trim()
+  return id && isZooKeeperHa(conf) ? normalizeTag(`${HA_TAG_PREFIX}${id}`) : undefined
 }
 
 /** -jm/-tm/-s/-qu as the configuration keys FlinkYarnSessionCli turns them into, so the validator sees them. */
@@ -170,16 +178,16 @@ export function parseClientOutput(text: string): ClientOutput {
  * ApplicationMaster's RPC port, so amRPCAddress is the JobManager's REST endpoint; the RM's proxy
  * (the tracking URL) forwards GETs only (it answers 405 to DELETE), so it is the fallback for reads.
  */
-export async function sessionRestUrl(app: YarnApp, hint?: string): Promise<string | undefined> {
+export async function sessionRestUrl(app: YarnApp, hint?: string): Promise<{url: string; proxied: boolean} | undefined> {
   if (app.state !== 'RUNNING') return undefined
   const direct = typeof app.amRPCAddress === 'string' && /:[1-9]\d*$/.test(app.amRPCAddress) ? `http://${app.amRPCAddress}` : hint ? (hint.startsWith('http') ? hint : `http://${hint}`) : undefined
   if (direct) {
     try {
       await new RestClient(direct, {timeoutMs: 2000}).config()
-      return direct
+      return {url: direct, proxied: false}
     } catch { /* not reachable from here: the proxy */ }
   }
-  return app.trackingUrl ? app.trackingUrl.replace(/\/+$/, '') : undefined
+  return app.trackingUrl ? {url: app.trackingUrl.replace(/\/+$/, ''), proxied: true} : undefined
 }
 
 async function overviewOf(url: string | undefined): Promise<StartReport['overview'] | undefined> {
@@ -201,19 +209,23 @@ export async function startYarnSession(conf: ClusterConf, opts: StartOptions, em
   const started = Date.now()
   if (!attachTo) refuseInvalid(conf, 'yarn')
   const hadoop: HadoopSetup = await findHadoop(conf, opts.env)
-  const {rm} = await yarnContext(conf, opts.env, opts.rmUrl)
+  const {rm} = await yarnContext(conf, opts.env, opts.rmUrl, hadoop)
   await rm.info()
-  let appId = attachTo
-  if (attachTo && !APP_ID.test(attachTo)) appId = (await resolveSession(rm, attachTo)).id
-  if (!attachTo) {
+  let appId: string | undefined
+  if (attachTo) {
+    const target = await resolveSession(rm, attachTo)
+    if (!ACTIVE_STATES.includes(target.state as never)) throw new YarnError(`${target.id} has ended (${target.state}): nothing to attach to`, 'YARN_SESSION_NOT_RUNNING', 'list the running sessions: flinkctl yarn-session list')
+    appId = target.id
+  } else {
     const clash = await rm.apps({tags: [sessionTag(opts.name)], states: ACTIVE_STATES})
     if (clash.length > 0) {
       throw new YarnError(`a session named '${opts.name}' runs already: ${clash.map((a) => `${a.id} (${a.state})`).join(', ')}`, 'YARN_SESSION_EXISTS',
         `stop it first (flinkctl yarn-session stop ${opts.name}) or name this one differently with -nm`)
     }
-    const id = getValue(conf, 'high-availability.cluster-id')?.value.trim()
-    if (id && isZooKeeperHa(conf)) {
-      const shared = await rm.apps({tags: [`${HA_TAG_PREFIX}${id}`], states: ACTIVE_STATES})
+    const ha = haTag(conf)
+    if (ha) {
+      const id = ha.slice(HA_TAG_PREFIX.length)
+      const shared = await rm.apps({tags: [ha], states: ACTIVE_STATES})
       if (shared.length > 0) {
         throw new YarnError(`high-availability.cluster-id '${id}' is in use by ${shared.map((a) => a.id).join(', ')}: two sessions would share one ZooKeeper path`, 'YARN_CLUSTER_ID_IN_USE',
           'remove high-availability.cluster-id so YARN uses the application id, or give this session its own')
@@ -226,26 +238,33 @@ export async function startYarnSession(conf: ClusterConf, opts: StartOptions, em
     env: {...opts.env, HADOOP_CLASSPATH: hadoop.classpath},
     args: clientArgs(conf, opts, appId),
   })
-  mkdirSync(dirname(plan.paths.logFile), {recursive: true})
+  try {
+    mkdirSync(dirname(plan.paths.logFile), {recursive: true})
+  } catch (err) {
+    throw new ConfigError(`cannot create the log folder of the client: ${(err as Error).message}`, {code: 'LOG_DIR_UNWRITABLE', hint: 'set env.log.dir (or FLINK_LOG_DIR) to a folder this user can write'})
+  }
   emit({level: 'info', message: `submitting ${attachTo ? `an attached client to ${appId}` : `session '${opts.name}'`} to ${rm.url} (Hadoop from ${hadoop.classpathFrom}); client log ${plan.paths.logFile}`})
 
   const detached = opts.detached && !attachTo
   const child = execa(plan.argv[0]!, plan.argv.slice(1), {
-    env: plan.env, extendEnv: true, reject: false, all: detached, buffer: detached,
-    stdin: detached ? 'ignore' : 'inherit', stdout: detached ? 'pipe' : 'inherit', stderr: detached ? 'pipe' : 'inherit',
+    env: plan.env, extendEnv: true, reject: false, all: detached, buffer: false,
+    stdin: detached ? 'ignore' : 'inherit', stdout: detached ? 'pipe' : opts.clientStdoutToStderr ? ['inherit', process.stderr] : 'inherit', stderr: detached ? 'pipe' : 'inherit',
     ...(detached ? {timeout: opts.timeoutMs} : {}), forceKillAfterDelay: 5000,
   })
   let output = ''
   if (detached) {
     const log = createWriteStream(plan.paths.logFile, {flags: 'a'})
-    child.all?.on('data', (b: Buffer) => { output += b.toString(); log.write(b) })
+    let logProblem: string | undefined
+    log.on('error', (err) => { logProblem = err.message })
+    child.all?.on('data', (b: Buffer) => { output += b.toString(); if (!logProblem) log.write(b) })
     const r = await child
     log.end()
+    if (logProblem) emit({level: 'warn', message: `the client's log ${plan.paths.logFile} could not be written: ${logProblem}`})
     const said = parseClientOutput(output)
     appId ??= said.appId
     if (r.exitCode !== 0 || r.timedOut) {
       const app = appId ? await rm.app(appId).catch(() => undefined) : undefined
-      throw new YarnError(`Flink's YARN client ${r.timedOut ? `did not finish within ${Math.round(opts.timeoutMs / 1000)} s` : `failed (exit ${r.exitCode})`}${said.error ? `: ${said.error}` : ''}${app ? `; ${app.id} is ${app.state}${app.diagnostics ? ` (${app.diagnostics.split('\n')[0]})` : ''}` : ''}`,
+      throw new YarnError(`Flink's YARN client ${r.timedOut ? `did not finish within ${Math.round(opts.timeoutMs / 1000)} s` : `failed (${r.exitCode !== undefined ? `exit ${r.exitCode}` : r.shortMessage})`}${said.error ? `: ${said.error}` : ''}${app ? `; ${app.id} is ${app.state}${app.diagnostics ? ` (${app.diagnostics.split('\n')[0]})` : ''}` : ''}`,
         'YARN_SUBMIT_FAILED', `the client's output is in ${plan.paths.logFile}${app && ACTIVE_STATES.includes(app.state as never) ? `; ${app.id} may still be starting: flinkctl yarn-session stop ${app.id}` : ''}`,
         r.timedOut ? ExitCode.Timeout : ExitCode.Failed)
     }
@@ -262,12 +281,15 @@ export async function startYarnSession(conf: ClusterConf, opts: StartOptions, em
     }
   }
   const r = await child
+  // an attached start names its application only on the terminal: find it by its tag
+  appId ??= (await rm.apps({tags: [sessionTag(opts.name)]}).catch(() => [])).sort((a, b) => (b.startedTime ?? 0) - (a.startedTime ?? 0))[0]?.id
   const app = appId ? await rm.app(appId).catch(() => undefined) : undefined
   if (r.exitCode !== 0) {
-    throw new YarnError(`Flink's YARN client exited ${r.exitCode ?? r.signal}${app ? `; ${app.id} is ${app.state}` : ''}`, 'YARN_CLIENT_FAILED', `its output is above; its log is ${plan.paths.logFile}`)
+    throw new YarnError(`Flink's YARN client ${r.exitCode !== undefined ? `exited ${r.exitCode}` : `did not run: ${r.shortMessage}`}${app ? `; ${app.id} is ${app.state}` : ''}`, 'YARN_CLIENT_FAILED', `its output is above; its log is ${plan.paths.logFile}`)
   }
+  if (!app) throw new YarnError('Flink\'s YARN client ended, and no application carries the session tag', 'YARN_SUBMIT_FAILED', `its output is above; its log is ${plan.paths.logFile}`)
   return {
-    ...(app ? viewOf(app) : {appId: appId ?? '', state: 'UNKNOWN', tags: []}), detached: false, rmUrl: rm.url,
+    ...viewOf(app), detached: false, rmUrl: rm.url,
     hadoopClasspathFrom: hadoop.classpathFrom, logFile: plan.paths.logFile, clientExit: r.exitCode ?? 1, elapsedMs: Date.now() - started,
   }
 }
@@ -282,7 +304,7 @@ export async function waitServing(rm: ResourceManager, appId: string, deadline: 
         'YARN_SESSION_ENDED', `the JobManager's log is in the container logs: ${last.amContainerLogs ?? 'yarn logs -applicationId ' + appId}`)
     }
     if (last.state === 'RUNNING') {
-      const url = await sessionRestUrl(last, webInterface)
+      const url = (await sessionRestUrl(last, webInterface))?.url
       const overview = await overviewOf(url)
       if (overview) return {view: viewOf(last, {restUrl: url, attempts: (await rm.attempts(appId)).length}), overview}
     }
@@ -340,7 +362,7 @@ export interface StatusReport extends SessionView {
 export async function yarnSessionStatus(ctx: YarnContext, ref: string): Promise<StatusReport> {
   const app = await resolveSession(ctx.rm, ref)
   const attempts = await ctx.rm.attempts(app.id)
-  const url = await sessionRestUrl(app)
+  const url = (await sessionRestUrl(app))?.url
   const overview = await overviewOf(url)
   let jobs: StatusReport['jobs']
   let haClusterId: string | undefined
@@ -377,19 +399,23 @@ export async function stopYarnSession(ctx: YarnContext, ref: string, opts: {grac
     return {...base, method: 'none', state: app.state, ...(app.finalStatus ? {finalStatus: app.finalStatus} : {}), elapsedMs: Date.now() - started}
   }
   let restProblem: string | undefined
-  const url = await sessionRestUrl(app)
-  if (url) {
+  const rest = await sessionRestUrl(app)
+  if (rest && !rest.proxied) {
+    let deleted = false
     try {
-      emit({level: 'info', message: `${app.id}: asking Flink to shut the session down (DELETE ${url}/cluster)`})
-      await new RestClient(url, {timeoutMs: 10_000}).request('DELETE', '/cluster')
-      const ended = await waitEnded(ctx.rm, app.id, Date.now() + opts.graceMs)
-      if (ended) return {...base, method: 'rest', state: ended.state, ...(ended.finalStatus ? {finalStatus: ended.finalStatus} : {}), runningContainers: ended.runningContainers ?? 0, elapsedMs: Date.now() - started}
-      restProblem = `the session did not end within ${Math.round(opts.graceMs / 1000)} s of DELETE /cluster`
+      emit({level: 'info', message: `${app.id}: asking Flink to shut the session down (DELETE ${rest.url}/cluster)`})
+      await new RestClient(rest.url, {timeoutMs: 10_000}).request('DELETE', '/cluster')
+      deleted = true
     } catch (err) {
       restProblem = `DELETE /cluster failed: ${(err as Error).message}`
     }
+    if (deleted) {
+      const ended = await waitEnded(ctx.rm, app.id, Date.now() + opts.graceMs)
+      if (ended) return {...base, method: 'rest', state: ended.state, ...(ended.finalStatus ? {finalStatus: ended.finalStatus} : {}), runningContainers: ended.runningContainers ?? 0, elapsedMs: Date.now() - started}
+      restProblem = `the session did not end within ${Math.round(opts.graceMs / 1000)} s of DELETE /cluster`
+    }
   } else {
-    restProblem = `the session is ${app.state}, with no JobManager to ask`
+    restProblem = rest ? `the JobManager answers only through the ResourceManager's proxy, which refuses DELETE` : `the session is ${app.state}, with no JobManager to ask`
   }
   emit({level: 'warn', message: `${app.id}: ${restProblem}; asking YARN to kill it`})
   await ctx.rm.kill(app.id)
@@ -415,9 +441,13 @@ async function waitEnded(rm: ResourceManager, appId: string, deadline: number): 
 }
 
 /** The REST address of a running session's JobManager, for the job commands; a YarnError when it does not serve. */
-export async function yarnRestTarget(ctx: YarnContext, ref: string): Promise<{url: string; leader?: string}> {
+export async function yarnRestTarget(ctx: YarnContext, ref: string, opts: {write: boolean}): Promise<{url: string}> {
   const app = await resolveSession(ctx.rm, ref)
-  const url = await sessionRestUrl(app)
-  if (!url) throw new YarnError(`${app.id} is ${app.state}: no JobManager serves`, 'YARN_SESSION_NOT_RUNNING', `see flinkctl yarn-session status ${app.id}`)
-  return {url, leader: app.id}
+  const rest = await sessionRestUrl(app)
+  if (!rest) throw new YarnError(`${app.id} is ${app.state}: no JobManager serves`, 'YARN_SESSION_NOT_RUNNING', `see flinkctl yarn-session status ${app.id}`)
+  if (rest.proxied && opts.write) {
+    throw new YarnError(`${app.id}'s JobManager (${app.amRPCAddress ?? '?'}) does not answer from here, and the ResourceManager's proxy forwards only GETs`, 'YARN_JOBMANAGER_UNREACHABLE',
+      'run this from a host that reaches the NodeManagers (the JobManager runs in a YARN container)')
+  }
+  return {url: rest.url}
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {drillOutcome, explain, pickJobManager, plannedPhases, summarize, type RoundResult} from '../../../src/lib/drill/index.ts'
-import {rpcPortOf, subtasksByRpcPort} from '../../../src/lib/drill/targets.ts'
+import {rpcEndpointOf, subtasksByTaskManager} from '../../../src/lib/drill/targets.ts'
 import {RestClient} from '../../../src/lib/rest/client.ts'
 
 const CLS = 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint'
@@ -28,10 +28,10 @@ describe('drill pieces', () => {
   })
 
   it('counts the subtasks each TaskManager runs, keyed by its RPC port (path first, then the default resource id)', async () => {
-    assert.equal(rpcPortOf({id: '10.200.0.13:41234-7a1b2c', path: 'pekko.tcp://flink@10.200.0.13:41234/user/rpc/taskmanager_0'}), 41234)
-    assert.equal(rpcPortOf({id: 'custom-id', path: 'akka.tcp://flink@h3:6122/user/rpc/taskmanager_0'}), 6122)
-    assert.equal(rpcPortOf({id: 'h3:6123-abcdef'}), 6123)
-    assert.equal(rpcPortOf({id: 'custom-id'}), undefined)
+    assert.deepEqual(rpcEndpointOf({id: '10.200.0.13:41234-7a1b2c', path: 'pekko.tcp://flink@10.200.0.13:41234/user/rpc/taskmanager_0'}), {addr: '10.200.0.13', port: 41234})
+    assert.deepEqual(rpcEndpointOf({id: 'custom-id', path: 'akka.tcp://flink@h3:6122/user/rpc/taskmanager_0'}), {addr: 'h3', port: 6122})
+    assert.deepEqual(rpcEndpointOf({id: 'h3:6123-abcdef'}), {addr: 'h3', port: 6123})
+    assert.equal(rpcEndpointOf({id: 'custom-id'}), undefined)
     const answers: Record<string, unknown> = {
       '/taskmanagers': {taskmanagers: [
         {id: '10.0.0.3:41001-aaaaaa', path: 'pekko.tcp://flink@10.0.0.3:41001/user/rpc/taskmanager_0'},
@@ -48,9 +48,9 @@ describe('drill pieces', () => {
       const body = answers[new URL(String(url)).pathname]
       return new Response(JSON.stringify(body ?? {errors: ['Not found']}), {status: body ? 200 : 404, headers: {'content-type': 'application/json'}})
     }) as typeof globalThis.fetch
-    const counts = await subtasksByRpcPort(new RestClient('http://jm:8081', {fetch}), ['j1'])
-    assert.deepEqual([...counts!].sort(), [[41001, 2], [41002, 1]])
-    assert.equal(await subtasksByRpcPort(new RestClient('http://jm:8081', {fetch}), ['missing']), undefined, 'an unanswered question is unknown, not zero')
+    const counts = await subtasksByTaskManager(new RestClient('http://jm:8081', {fetch}), ['j1'])
+    assert.deepEqual(counts!.map((c) => [c.addr, c.port, c.subtasks]).sort(), [['10.0.0.3', 41001, 2], ['10.0.0.4', 41002, 1]])
+    assert.equal(await subtasksByTaskManager(new RestClient('http://jm:8081', {fetch}), ['missing']), undefined, 'an unanswered question is unknown, not zero')
   })
 
   it('explains what dominated: a SIGKILLed leader waits for its ZooKeeper session', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import {createServer, type Server} from 'node:http'
-import {chmodSync} from 'node:fs'
+import {chmodSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {loadCluster} from '../../../src/lib/conf/load.ts'
 import {rewriteYarnSessionArgv} from '../../../src/lib/output/yarn.ts'
 import {
-  clientArgs, optionsAsDynamic, parseClientOutput, resolveSession, ResourceManager, resourceManagerUrl, sessionNameOf, sessionTag, stopYarnSession, type YarnApp,
+  clientArgs, optionsAsDynamic, parseClientOutput, startYarnSession, resolveSession, ResourceManager, resourceManagerUrl, sessionNameOf, sessionTag, stopYarnSession, type YarnApp,
 } from '../../../src/lib/yarn/index.ts'
 import {parseHadoopXml} from '../../../src/lib/validate/hadoop-xml.ts'
 import {writeTree} from '../../helpers/fixtures.ts'
@@ -83,6 +83,7 @@ class FakeYarn {
         this.seen.push(`${req.method} ${u.pathname}${u.search}`)
         const json = (code: number, v: unknown) => { res.writeHead(code, {'content-type': 'application/json'}); res.end(JSON.stringify(v)) }
         const m = /^\/ws\/v1\/cluster\/apps\/([^/]+)(\/state|\/appattempts)?$/.exec(u.pathname)
+        if (u.pathname === '/ws/v1/cluster/info') return json(200, {clusterInfo: {state: 'STARTED', hadoopVersion: '3.5.0'}})
         if (u.pathname === '/ws/v1/cluster/apps') {
           const tags = u.searchParams.get('applicationTags')?.split(',')
           const states = u.searchParams.get('states')?.split(',')
@@ -152,6 +153,19 @@ describe('finding and stopping sessions through the ResourceManager', () => {
     await yarn.app('application_1_0003', 'twin')
     await yarn.app('application_1_0004', 'twin')
     await assert.rejects(resolveSession(ctx().rm, 'twin'), /2 active sessions are named 'twin'/)
+  })
+
+  it('refuses to start a session whose name, or hand-set HA cluster-id, an active session already has, before launching anything', async () => {
+    const a = await yarn.app('application_3_0001', 'taken')
+    const root = writeTree({'lib/flink-dist-2.3.0.jar': '', 'conf/config.yaml': 'jobmanager.memory.process.size: 1g\ntaskmanager.memory.process.size: 1g\nhigh-availability.type: zookeeper\nhigh-availability.zookeeper.quorum: zk:2181\nhigh-availability.storageDir: hdfs:///ha\n'})
+    const env = {HADOOP_CLASSPATH: '/nonexistent/*', PATH: '/nonexistent'}
+    const c = loadCluster({confDir: join(root, 'conf'), flinkHome: root, env})
+    const opts = {name: 'taken', detached: true, dynamic: [], timeoutMs: 5000, env, rmUrl: yarn.url}
+    await assert.rejects(startYarnSession(c, opts, () => {}), (e: Error & {code?: string}) => e.code === 'YARN_SESSION_EXISTS' && /application_3_0001/.test(e.message))
+    a.applicationTags += ',flinkctl-ha:/shared'
+    const withId = loadCluster({confDir: join(root, 'conf'), flinkHome: root, env, dynamic: ['high-availability.cluster-id=/shared']})
+    await assert.rejects(startYarnSession(withId, {...opts, name: 'other'}, () => {}), (e: Error & {code?: string}) => e.code === 'YARN_CLUSTER_ID_IN_USE')
+    assert.ok(!existsSync(join(root, 'log')), 'no client was launched (it would have written its log)')
   })
 
   it('stops through Flink (DELETE /cluster) and says so; kills through YARN only when Flink fails, and says why', async () => {
