@@ -213,9 +213,11 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     const r = await cli('yarn-session', '-d', '-nm', other, '--json')
     assert.equal(r.code, 0, explain(['yarn-session', '-d', '-nm', other], r))
     const id = r.json!.result.appId
-    const child = spawn(process.execPath, [FLINKCTL_BIN, 'yarn-session', '-id', other, '--conf-dir', confDir, '--flink-home', home], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [FLINKCTL_BIN, 'yarn-session', '-id', other, '--conf-dir', confDir, '--flink-home', home, '--json'], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['pipe', 'pipe', 'pipe']})
+    // with --json, Flink's client talks on stderr and stdout carries only the result
     let out = ''
-    child.stdout.on('data', (b) => { out += b })
+    let stdout = ''
+    child.stdout.on('data', (b) => { stdout += b })
     child.stderr.on('data', (b) => { out += b })
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
     // the attached client names the application it talks to, then reads commands from stdin
@@ -225,6 +227,7 @@ describe(`yarn-session on Hadoop's minicluster, Flink ${version}`, {skip: proces
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000))])
     if (code === 'timeout') child.kill('SIGKILL')
     assert.equal(code, 0, out.slice(-3000))
+    assert.equal(yarnStartSchema.parse(JSON.parse(stdout).result).appId, id, stdout.slice(0, 2000))
     await waitFor(`${id} FINISHED`, 60_000, async () => ((await rm(`/ws/v1/cluster/apps/${id}`)).app.state === 'FINISHED' ? true : undefined))
   })
 

@@ -42,6 +42,7 @@ Exit codes: 0 running (attached: the client ended well), 2 bad flag, 3 configura
     const conf = this.loadConfWith(dynamic)
     const report = await startYarnSession(conf, {
       ...opts, name: flags.name, detached: flags.detached, dynamic: flags.dynamic ?? [], timeoutMs, env: process.env, rmUrl: flags['rm-url'],
+      clientStdoutToStderr: this.jsonEnabled(),
     }, stderrEmitter(this.err), flags.applicationId)
     this.say(renderStart(report, this.out))
     return report

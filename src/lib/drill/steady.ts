@@ -63,8 +63,9 @@ export async function steadyJobs(rest: RestClient, maxAgeMs: number): Promise<{j
     const ack = completed?.latest_ack_timestamp
     if (!completed) reasons.push(`job ${j.jid} (${j.name}) has no completed checkpoint`)
     else if (ack !== undefined && now - ack > maxAgeMs) reasons.push(`job ${j.jid} (${j.name}): last checkpoint ${completed.id} completed ${((now - ack) / 1000).toFixed(0)} s ago (more than ${maxAgeMs / 1000} s)`)
-    const notRunning = (details.vertices ?? []).filter((v) => v.status !== 'RUNNING')
-    if (notRunning.length) reasons.push(`job ${j.jid}: ${notRunning.length} vertices not RUNNING`)
+    // from the overview: /jobs/<id> is cached for web.refresh-interval and can show a recovered job still restarting
+    const tasks = j.tasks
+    if (tasks && tasks.running !== tasks.total) reasons.push(`job ${j.jid}: ${(tasks.total ?? 0) - (tasks.running ?? 0)} of ${tasks.total ?? "?"} tasks not RUNNING`)
     jobs.push({jobId: j.jid, name: j.name, ...(completed ? {lastCompleted: completed.id} : {}), ...(details.timestamps?.RUNNING ? {runningSince: details.timestamps.RUNNING} : {})})
   }
   return {jobs, reasons}

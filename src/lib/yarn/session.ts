@@ -248,7 +248,7 @@ export async function startYarnSession(conf: ClusterConf, opts: StartOptions, em
   const detached = opts.detached && !attachTo
   const child = execa(plan.argv[0]!, plan.argv.slice(1), {
     env: plan.env, extendEnv: true, reject: false, all: detached, buffer: false,
-    stdin: detached ? 'ignore' : 'inherit', stdout: detached ? 'pipe' : opts.clientStdoutToStderr ? ['inherit', process.stderr] : 'inherit', stderr: detached ? 'pipe' : 'inherit',
+    stdin: detached ? 'ignore' : 'inherit', stdout: detached ? 'pipe' : opts.clientStdoutToStderr ? process.stderr : 'inherit', stderr: detached ? 'pipe' : 'inherit',
     ...(detached ? {timeout: opts.timeoutMs} : {}), forceKillAfterDelay: 5000,
   })
   let output = ''
