@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Cache compiled bytecode between runs: flinkctl is started often and briefly (scripts, drills).
-import {enableCompileCache} from 'node:module'
-enableCompileCache?.()
+// (a namespace import: a named one would fail to link on Node < 22.1 before the version check below)
+import * as nodeModule from 'node:module'
+nodeModule.enableCompileCache?.()
 
 const [major] = process.versions.node.split('.').map(Number)
 if (major < 22) {
@@ -10,6 +11,9 @@ if (major < 22) {
 }
 
 const argv = process.argv.slice(2)
+// anything nothing caught becomes the internal-error outcome (exit 1), never Node's stack trace
+const {installProcessGuard} = await import('../dist/lib/cli/guard.js')
+installProcessGuard(argv)
 // `validate` runs before every deploy and in CI loops: serve it without loading oclif when the
 // arguments are plain flags (FLINKCTL_NO_FAST_PATH=1 forces the oclif path, for comparison).
 let handled = false

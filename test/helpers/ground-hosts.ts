@@ -101,7 +101,7 @@ export async function groundUp(opts: GroundOptions): Promise<Ground> {
     // The error already carries the failing hosts' log tails; never leave half a ground behind,
     // but never tear down a ground that another live test process owns.
     if (!(error instanceof HostsScriptError && error.code === OWNED_ELSEWHERE)) {
-      await hostsScript(['down'], opts.env).catch(() => {})
+      await hostsScript(['down', '--owner', String(process.pid)], opts.env).catch(() => {})
     }
     throw error
   }
@@ -110,7 +110,7 @@ export async function groundUp(opts: GroundOptions): Promise<Ground> {
   return {
     ...info,
     async down() {
-      await hostsScript(['down'], opts.env)
+      await hostsScript(['down', '--owner', String(process.pid)], opts.env)
     },
     async keepLogs(dir: string) {
       await hostsScript(['keep-logs', dir], opts.env)

@@ -7,7 +7,7 @@ import {randomBytes} from 'node:crypto'
 import {isSecretKey, REDACTED} from '../conf/keys.ts'
 import {DAEMON_TYPES, type DaemonType} from '../launch/plan.ts'
 import {assertOk, HostError, type Host} from '../remote/host.ts'
-import {redactInline} from './push.ts'
+import {redactInline} from '../conf/redact.ts'
 
 export type LogKind = 'log' | 'out' | 'err'
 

@@ -1,7 +1,7 @@
 import {isZooKeeperHa} from '../conf/load.ts'
 import type {ClusterConf} from '../conf/types.ts'
 import {ExitCode, type ExitCodeValue} from '../errors.ts'
-import {flinkPaths, type DaemonType, type LaunchPlan} from '../launch/plan.ts'
+import {checkedIdent, flinkPaths, type DaemonType, type LaunchPlan} from '../launch/plan.ts'
 import {fanOut} from '../remote/fan-out.ts'
 import {redactTail, startOnHost, stateOfHost, stopOnHost} from './daemon-adapter.ts'
 import {refuseInvalid} from './guard.ts'
@@ -61,7 +61,7 @@ function planRequestFor(session: Session, opts: Pick<StartOptions, 'user' | 'use
 
 /** The pid file of a daemon type on a host, as flink-daemon.sh names it there. */
 export function pidFileOf(conf: ClusterConf, daemon: DaemonType, ident: string, env: Record<string, string | undefined> = {}): string {
-  return `${flinkPaths(conf, env).pidDir}/flink-${ident}-${daemon}.pid`
+  return `${flinkPaths(conf, env).pidDir}/flink-${checkedIdent(ident)}-${daemon}.pid`
 }
 
 const byHost = (plans: readonly LaunchPlan[]): Map<string, LaunchPlan[]> => {
@@ -101,9 +101,10 @@ export async function pushStep(session: Session, hosts: readonly string[], push:
 export async function startStep(session: Session, plans: readonly LaunchPlan[], skip: ReadonlySet<string>, verifyMs: number | undefined): Promise<DaemonStart[]> {
   const groups = byHost(plans)
   const hosts = [...groups.keys()].filter((h) => !skip.has(h))
-  const outcomes = await fanOut(hosts, async (h) => {
+  const outcomes = await session.pool.forEach(hosts, async (host) => {
+    const h = host.name
     const list = groups.get(h)!
-    const r = await startOnHost(session.pool.get(h), list, {verifyMs})
+    const r = await startOnHost(host, list, {verifyMs})
     for (const s of r.started) session.emit({level: 'info', host: h, message: `started ${r.daemon} (pid ${s.pid}, log ${s.logFile})`})
     if (r.already.length) session.emit({level: 'info', host: h, message: `${r.already.length} ${r.daemon} already running (pid ${r.already.map((a) => a.pid).join(', ')}); nothing to start`})
     for (const d of r.died) session.emit({level: 'error', host: h, message: `${r.daemon} died right after start${d.outTail ? `: ${d.outTail.split('\n').at(-1)}` : ''}`})
@@ -115,6 +116,16 @@ export async function startStep(session: Session, plans: readonly LaunchPlan[], 
     session.emit({level: 'error', host: o.host, message: `${daemon}: ${o.error!.message}`})
     return {host: o.host, daemon, pidFile: groups.get(o.host)![0]!.paths.pidFile, ok: false, started: [], already: [], died: [], error: o.error}
   })
+}
+
+/** A row per host and daemon type that was not started because the push to its host failed. */
+function notPushed(plans: readonly LaunchPlan[], pushed: readonly PushHostResult[]): DaemonStart[] {
+  const rows: DaemonStart[] = []
+  for (const [host, list] of byHost(plans)) {
+    const p = pushed.find((x) => x.host === host && !x.ok)
+    if (p?.error) rows.push({host, daemon: list[0]!.daemon as DaemonType, pidFile: list[0]!.paths.pidFile, ok: false, started: [], already: [], died: [], error: p.error})
+  }
+  return rows
 }
 
 export function exitOf(problems: readonly HostProblem[], ready: ReadyReport, anyOk: boolean): ExitCodeValue {
@@ -201,8 +212,19 @@ async function pollCluster(session: Session, daemons: DaemonStart[], expectedTms
   return {waited: true, ok: false, timedOut: true, waitedMs: Math.round(performance.now() - started), leader: view.leader, standbys: view.standbys, restUrl: view.rest.url, taskmanagers: view.taskmanagers, missing}
 }
 
-async function waitForQuorum(session: Session, timeoutMs: number): Promise<ReadyReport> {
+const missingPeers = (q: QuorumView, failedHosts: ReadonlySet<string>): ReadyReport['missing'] =>
+  q.peers.filter((p) => !p.ok).map((p) => ({host: p.host, reason: `server.${p.id} on port ${p.port}: ${failedHosts.has(p.host) ? 'not started (its host failed)' : p.error ?? 'not serving'}`}))
+
+/**
+ * Waits until the started peers serve and one leads. Peers whose host failed are not waited
+ * for: a majority of the others is a quorum; fewer than a majority can never be, so that is
+ * reported at once instead of waiting out the timeout.
+ */
+async function waitForQuorum(session: Session, timeoutMs: number, failedHosts: ReadonlySet<string> = new Set()): Promise<ReadyReport> {
   const started = performance.now()
+  const servers = session.conf.zoo?.servers ?? []
+  const awaited = servers.filter((s) => !failedHosts.has(s.host)).length
+  const hopeless = awaited < Math.floor(servers.length / 2) + 1
   let q: QuorumView
   let said = ''
   for (;;) {
@@ -211,13 +233,13 @@ async function waitForQuorum(session: Session, timeoutMs: number): Promise<Ready
     if (note !== said) session.emit({level: 'info', message: note})
     said = note
     // started peers are ready when each serves in a known role; a client session stands in for srvr only where srvr is disabled
-    const settled = q.peers.every((p) => p.ok && (p.mode !== undefined || p.srvr === 'disabled'))
-    if (q.healthy && settled) return {waited: true, ok: true, timedOut: false, waitedMs: Math.round(performance.now() - started), quorum: q, missing: []}
+    const settled = q.peers.every((p) => failedHosts.has(p.host) || (p.ok && (p.mode !== undefined || p.srvr === 'disabled')))
+    if (q.healthy && settled) return {waited: true, ok: true, timedOut: false, waitedMs: Math.round(performance.now() - started), quorum: q, missing: missingPeers(q, failedHosts)}
+    if (hopeless) return {waited: true, ok: false, timedOut: false, waitedMs: Math.round(performance.now() - started), quorum: q, missing: missingPeers(q, failedHosts)}
     if (performance.now() - started > timeoutMs) break
     await sleep(300)
   }
-  return {waited: true, ok: false, timedOut: true, waitedMs: Math.round(performance.now() - started), quorum: q,
-    missing: q.peers.filter((p) => !p.ok).map((p) => ({host: p.host, reason: `server.${p.id} on port ${p.port}: ${p.error ?? 'not serving'}`}))}
+  return {waited: true, ok: false, timedOut: true, waitedMs: Math.round(performance.now() - started), quorum: q, missing: missingPeers(q, failedHosts)}
 }
 
 export const notWaited: ReadyReport = {waited: false, ok: false, timedOut: false, waitedMs: 0, missing: []}
@@ -244,7 +266,8 @@ export async function startCluster(session: Session, opts: StartOptions): Promis
   let ready = notWaited
   if (opts.wait && anyJm) ready = await waitForCluster(session, daemons, tm.filter((p) => !skip.has(p.host)).length, opts.timeoutMs)
   const failedHosts = [...failed, ...problemsOf(daemons)]
-  return {dryRun: false, pushed, daemons, ready, failedHosts, exit: exitOf(failedHosts, ready, daemons.some((d) => d.ok))}
+  // the hosts skipped after a failed push get their row too (their problem is already in `failed`)
+  return {dryRun: false, pushed, daemons: [...daemons, ...notPushed([...jm, ...tm], pushed)], ready, failedHosts, exit: exitOf(failedHosts, ready, daemons.some((d) => d.ok))}
 }
 
 /** start-zookeeper-quorum: one FlinkZooKeeperQuorumPeer per server.N of zoo.cfg, then wait for a leader. */
@@ -254,10 +277,13 @@ export async function startQuorum(session: Session, opts: StartOptions): Promise
   if (opts.dryRun) return {dryRun: true, plans, pushed: [], daemons: [], ready: notWaited, failedHosts: [], exit: ExitCode.Ok}
   const {pushed, failed} = await pushStep(session, uniqueHosts(plans.map((p) => p.host)), opts.push)
   const daemons = await startStep(session, plans, new Set(failed.map((f) => f.host)), opts.verifyMs)
+  // a host where no peer runs (push or start failed there) is not waited for
+  const running = new Set(daemons.filter((d) => d.started.length + d.already.length > 0).map((d) => d.host))
+  const down = new Set(plans.map((p) => p.host).filter((h) => !running.has(h)))
   let ready = notWaited
-  if (opts.wait && daemons.some((d) => d.started.length + d.already.length > 0)) ready = await waitForQuorum(session, opts.timeoutMs)
+  if (opts.wait && running.size > 0) ready = await waitForQuorum(session, opts.timeoutMs, down)
   const failedHosts = [...failed, ...problemsOf(daemons)]
-  return {dryRun: false, pushed, daemons, ready, failedHosts, exit: exitOf(failedHosts, ready, daemons.some((d) => d.ok))}
+  return {dryRun: false, pushed, daemons: [...daemons, ...notPushed(plans, pushed)], ready, failedHosts, exit: exitOf(failedHosts, ready, daemons.some((d) => d.ok))}
 }
 
 export interface StopOptions {
@@ -267,8 +293,10 @@ export interface StopOptions {
 
 /** Stops every recorded instance of a daemon type on each host (all pid file entries, not one). */
 async function stopStep(session: Session, daemon: DaemonType, hosts: readonly string[], opts: StopOptions): Promise<DaemonStop[]> {
-  const outcomes = await fanOut(hosts, async (h) => {
-    const host = session.pool.get(h)
+  // no Flink home is the same problem on every host: the command fails once (exit 3), not per host
+  if (hosts.length > 0) flinkPaths(session.conf)
+  const outcomes = await session.pool.forEach(hosts, async (host) => {
+    const h = host.name
     const r = await stopOnHost(host, daemon, pidFileOf(session.conf, daemon, opts.user ?? host.user, host.local ? process.env : {}), {all: true, graceMs: opts.graceMs})
     for (const s of r.stopped) session.emit({level: 'info', host: h, message: `stopped ${daemon} (pid ${s.pid}, SIG${s.signal}, ${s.waitedMs} ms)`})
     if (r.foreign.length) session.emit({level: 'warn', host: h, message: `${daemon} pid file named pid(s) ${r.foreign.join(', ')} that now belong to another program: left alone, entries dropped`})
@@ -330,9 +358,10 @@ const ALL_DAEMONS: DaemonType[] = ['standalonesession', 'taskexecutor', 'zookeep
 export async function clusterStatus(session: Session, opts: {user?: string} = {}): Promise<StatusReport> {
   const {conf} = session
   const hosts = uniqueHosts([...jobManagerHosts(conf), ...taskManagerHosts(conf), ...zooKeeperHosts(conf)])
+  // no Flink home is the same problem on every host: the command fails once (exit 3), not per host
+  flinkPaths(conf)
   const [states, quorum] = await Promise.all([
-    fanOut(hosts, async (h) => {
-      const host = session.pool.get(h)
+    session.pool.forEach(hosts, async (host) => {
       const ident = opts.user ?? host.user
       const env = host.local ? process.env : {}
       return stateOfHost(host, ALL_DAEMONS.map((daemon) => ({daemon, pidFile: pidFileOf(conf, daemon, ident, env)})))

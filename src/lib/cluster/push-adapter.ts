@@ -9,7 +9,7 @@ export interface PushHostResult extends Omit<PushResult, 'host' | 'dryRun'> {
   error?: OutcomeError
 }
 
-const empty = {created: [], updated: [], unchanged: [], modeChanged: [], previousKept: []}
+const empty = {created: [], updated: [], unchanged: [], modeChanged: [], removed: [], previousKept: []}
 
 /** Pushes the session's conf dir to the same path on every host, in parallel. */
 export async function pushConfTo(session: Session, hosts: readonly string[], opts: {dryRun?: boolean} = {}): Promise<PushHostResult[]> {

@@ -1,6 +1,8 @@
 import {getValue} from '../conf/load.ts'
 import type {ClusterConf} from '../conf/types.ts'
+import {ConfigError} from '../errors.ts'
 import {HostPool, remoteOptionsFromSshOpts, type RemoteOptions} from '../remote/pool.ts'
+import {hostNames} from '../validate/names.ts'
 import type {Emit} from './events.ts'
 import {silent} from './events.ts'
 
@@ -37,7 +39,22 @@ export function remoteOptions(conf: ClusterConf, reach: ReachOptions): RemoteOpt
   return opts
 }
 
+/**
+ * Every command that reaches hosts refuses a conf whose host or user names a shell would read
+ * as code, before it touches any host, pointing at the file and line as `validate` does.
+ */
+export function assertSafeHostNames(conf: ClusterConf): void {
+  const bad = hostNames.check({conf, catalog: undefined, yarnSite: undefined, others: []})
+  if (bad.length === 0) return
+  const f = bad[0]!
+  const at = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.col ? `:${f.col}` : ''}: ` : ''
+  throw new ConfigError(`${at}${f.message}${bad.length > 1 ? ` (and ${bad.length - 1} more)` : ''}; nothing was touched`, {
+    code: 'HOST_NAME', hint: `${f.hint} (flinkctl validate lists every one)`,
+  })
+}
+
 export function openSession(conf: ClusterConf, reach: ReachOptions = {}, emit: Emit = silent): Session {
+  assertSafeHostNames(conf)
   return {conf, pool: new HostPool(remoteOptions(conf, reach)), parallel: reach.parallel, emit}
 }
 

@@ -1,6 +1,5 @@
 import {ExitCode, UsageError, type ExitCodeValue} from '../errors.ts'
 import {flinkPaths, type DaemonType} from '../launch/plan.ts'
-import {fanOut} from '../remote/fan-out.ts'
 import {refuseInvalid} from './guard.ts'
 import {listLogs, followLogs, tailLogs, type LogFile} from './logs.ts'
 import {jobManagerHosts, taskManagerHosts, zooKeeperHosts} from './ops.ts'
@@ -84,7 +83,7 @@ async function filesOn(session: Session, name: string, req: LogsRequest): Promis
 /** logs: the last N lines of every daemon log on every host (one round trip per host for the list, one for the text). */
 export async function collectLogs(session: Session, req: LogsRequest): Promise<{hosts: HostLogs[]; exit: ExitCodeValue}> {
   const names = confHosts(session, req.hosts)
-  const outcomes = await fanOut(names, async (name) => {
+  const outcomes = await session.pool.forEach(names, async ({name}) => {
     const files = await filesOn(session, name, req)
     return tailLogs(session.pool.get(name), files, {lines: req.lines})
   }, {parallel: session.parallel})
@@ -95,7 +94,7 @@ export async function collectLogs(session: Session, req: LogsRequest): Promise<{
 /** logs -f: follows every matching log on every host until the signal aborts. */
 export async function followAllLogs(session: Session, req: LogsRequest, signal: AbortSignal, onLine: (host: string, file: LogFile, line: string) => void): Promise<{exit: ExitCodeValue}> {
   const names = confHosts(session, req.hosts)
-  const outcomes = await fanOut(names, async (name) => {
+  const outcomes = await session.pool.forEach(names, async ({name}) => {
     const files = await filesOn(session, name, req)
     if (files.length === 0) {
       session.emit({level: 'warn', host: name, message: 'no daemon logs to follow'})

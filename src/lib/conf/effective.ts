@@ -1,5 +1,6 @@
 import {catalogFor} from './catalog.ts'
 import {aliasesFor, isSecretKey, REDACTED} from './keys.ts'
+import {redactInline} from './redact.ts'
 import type {ClusterConf, Source} from './types.ts'
 
 export interface EffectiveValue {
@@ -19,7 +20,9 @@ export function effectiveConfig(conf: ClusterConf, opts: {withDefaults?: boolean
   for (const entry of conf.flink.entries.values()) {
     const secret = isSecretKey(entry.key)
     const alias = aliasesFor(entry.key, conf.version)
-    const item: EffectiveValue = {key: entry.key, value: secret && !opts.showSecrets ? REDACTED : entry.value, source: entry.source, secret}
+    // a value that is no secret itself may carry one: -Djavax.net.ssl.trustStorePassword=… in env.java.opts.all
+    const value = opts.showSecrets ? entry.value : secret ? REDACTED : redactInline(entry.value)
+    const item: EffectiveValue = {key: entry.key, value, source: entry.source, secret}
     if (alias && alias.key !== entry.key) {
       item.readAs = alias.key
       if (conf.flink.entries.has(alias.key)) item.ignored = true

@@ -57,9 +57,11 @@ export function aliasesFor(key: string, version: FlinkVersion | undefined): {key
   return {key: alias.key, deprecated: [...alias.deprecated]}
 }
 
-const SECRET = /(password|passwd|secret|token|credential|private[-_.]?key|access[-_.]?key|secret[-_.]?key|auth[-_.]?info|sasl\.jaas|api[-_.]?key|\.key$|keystore-password|truststore-password)/i
+// Flink's GlobalConfiguration.SENSITIVE_KEYS (password, secret, fs.azure.account.key, apikey, api-key, auth-params,
+// service-key, token, basic-auth, jaas.config, http-headers) plus the usual spellings of credentials.
+const SECRET = /(password|passwd|secret|token|credential|private[-_.]?key|access[-_.]?key|secret[-_.]?key|auth[-_.]?info|sasl\.jaas|api[-_.]?key|\.key$|keystore-password|truststore-password|fs\.azure\.account\.key|auth-params|service-key|basic-auth|jaas\.config|http-headers)/i
 
-/** Keys whose values must never be printed or logged (Flink's own GlobalConfiguration.isSensitive is a subset). */
+/** Keys whose values must never be printed or logged (a superset of Flink's own GlobalConfiguration.isSensitive). */
 export const isSecretKey = (key: string): boolean => SECRET.test(key)
 
 export const REDACTED = '******'

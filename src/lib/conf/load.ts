@@ -1,9 +1,11 @@
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {ConfigError, UsageError} from '../errors.ts'
 import {parseHostFile} from './host-files.ts'
-import {aliasesFor, atLeast, below} from './keys.ts'
+import {aliasesFor, atLeast, below, isSecretKey, REDACTED} from './keys.ts'
+import {redactInline} from './redact.ts'
 import {parseLegacyFlinkConf} from './legacy-yaml.ts'
+import {type ConfFileKind, readConfText} from './read-text.ts'
 import {parseStandardConfigYaml} from './standard-yaml.ts'
 import type {ClusterConf, ConfigEntry, Finding, FlinkConfig, FlinkVersion, HostList} from './types.ts'
 import {detectFlinkVersion, parseFlinkVersion} from './version.ts'
@@ -45,13 +47,11 @@ export function parseDynamicProperty(arg: string): [string, string] {
   return [arg.slice(0, eq).trim(), arg.slice(eq + 1).trim()]
 }
 
-const readIfExists = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`, {code: 'CONF_UNREADABLE', hint: 'check the file permissions'})
-  }
+/** The file's text (its encoding findings go to notes), or undefined when it does not exist. */
+const readIfExists = (path: string, kind: ConfFileKind, notes: Finding[]): string | undefined => {
+  const read = readConfText(path, kind)
+  if (read) notes.push(...read.notes)
+  return read?.text
 }
 
 /** Which config file this Flink version reads: the rules of GlobalConfiguration and config.sh. */
@@ -88,11 +88,11 @@ function chooseConfigFile(confDir: string, version: FlinkVersion | undefined, no
 
 function loadHosts(confDir: string, notes: Finding[], kind: 'masters' | 'workers'): HostList | undefined {
   const path = join(confDir, kind)
-  let text = readIfExists(path)
+  let text = readIfExists(path, 'hosts', notes)
   let file = path
   if (text === undefined && kind === 'workers') {
     const slaves = join(confDir, 'slaves')
-    text = readIfExists(slaves)
+    text = readIfExists(slaves, 'hosts', notes)
     if (text !== undefined) {
       file = slaves
       notes.push({rule: 'HOSTS-SLAVES-FILE', severity: 'warning', file: slaves, line: 1, col: 1,
@@ -135,19 +135,21 @@ export function loadCluster(opts: LoadOptions = {}): ClusterConf {
 
   const chosen = chooseConfigFile(confDir, version, notes)
   const entries = new Map<string, ConfigEntry>()
-  if (chosen.file) {
-    const text = readFileSync(chosen.file, 'utf8')
+  // a conf file that vanished or became unreadable after chooseConfigFile saw it is exit 3, not a crash
+  const text = chosen.file ? readIfExists(chosen.file, chosen.format === 'legacy' ? 'flink-conf.yaml' : 'config.yaml', notes) ?? '' : undefined
+  if (chosen.file && text !== undefined) {
     const parsed = chosen.format === 'legacy' ? parseLegacyFlinkConf(text, chosen.file) : parseStandardConfigYaml(text, chosen.file)
     notes.push(...parsed.notes)
     for (const [k, v] of parsed.entries) entries.set(k, v)
   }
   for (const arg of opts.dynamic ?? []) {
     const [key, value] = parseDynamicProperty(arg)
-    entries.set(key, {key, value, source: {kind: 'dynamic', arg}})
+    // the source is shown next to the value (config, validate): it must not carry a secret value itself
+    entries.set(key, {key, value, source: {kind: 'dynamic', arg: isSecretKey(key) ? `${key}=${REDACTED}` : redactInline(arg)}})
   }
 
   const flink: FlinkConfig = {file: chosen.file, format: chosen.format, entries}
-  const zooText = readIfExists(join(confDir, 'zoo.cfg'))
+  const zooText = readIfExists(join(confDir, 'zoo.cfg'), 'zoo.cfg', notes)
   let zoo
   if (zooText !== undefined) {
     const parsed = parseZooCfg(zooText, join(confDir, 'zoo.cfg'))

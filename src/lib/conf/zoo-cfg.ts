@@ -1,3 +1,4 @@
+import {clip} from './read-text.ts'
 import type {Finding, ZooCfg, ZooServer} from './types.ts'
 
 /**
@@ -16,7 +17,7 @@ export function parseZooCfg(text: string, file: string): {zoo: ZooCfg; notes: Fi
     const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(trimmed)
     if (!m) {
       notes.push({rule: 'ZOO-SYNTAX', severity: 'warning', file, line, col,
-        message: `'${trimmed}' is not a key=value line`, hint: 'write key=value'})
+        message: `'${clip(trimmed)}' is not a key=value line`, hint: 'write key=value'})
       return
     }
     const key = m[1]!
@@ -24,8 +25,8 @@ export function parseZooCfg(text: string, file: string): {zoo: ZooCfg; notes: Fi
     const previous = props.get(key)
     if (previous) {
       notes.push({rule: 'ZOO-DUPLICATE-KEY', severity: 'warning', file, line, col, key,
-        message: `'${key}' is set again; this value replaces the one on line ${previous.line}`,
-        hint: `keep one '${key}' line`})
+        message: `'${clip(key)}' is set again; this value replaces the one on line ${previous.line}`,
+        hint: `keep one '${clip(key)}' line`})
     }
     props.set(key, {value, line, col})
     const server = /^server\.(\d+)$/.exec(key)
@@ -47,12 +48,15 @@ export function parseZooCfg(text: string, file: string): {zoo: ZooCfg; notes: Fi
 
 function parseServer(id: number, value: string, raw: string, line: number, col: number): ZooServer | {error: string} {
   const [addrPart, clientPart] = value.split(';', 2) as [string, string | undefined]
-  const parts = addrPart.trim().split(':')
+  // ZooKeeper takes [v6]:peer:leader; an unbracketed IPv6 address cannot be told from the ports
+  const addr = addrPart.trim()
+  const v6 = /^\[([^\]]*)\](.*)$/.exec(addr)
+  const parts = v6 ? [v6[1]!, ...(v6[2]!.startsWith(':') ? v6[2]!.slice(1).split(':') : v6[2] ? [v6[2]] : [])] : addr.split(':')
   const host = parts[0] ?? ''
   if (host === '') return {error: 'the host is missing'}
   const num = (s: string | undefined, what: string): number | undefined | {error: string} => {
     if (s === undefined || s === '') return undefined
-    if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 65535) return {error: `${what} '${s}' is not a port number`}
+    if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 65535) return {error: `${what} '${clip(s)}' is not a port number`}
     return Number(s)
   }
   const server: ZooServer = {id, host, raw: raw.trim(), line, col}
@@ -63,7 +67,7 @@ function parseServer(id: number, value: string, raw: string, line: number, col: 
   if (peer !== undefined) server.peerPort = peer
   if (leader !== undefined) server.leaderPort = leader
   if (parts[3] !== undefined && !['participant', 'observer'].includes(parts[3])) {
-    return {error: `role '${parts[3]}' must be participant or observer`}
+    return {error: `role '${clip(parts[3])}' must be participant or observer`}
   }
   if (clientPart !== undefined) {
     const clientPortText = clientPart.includes(':') ? clientPart.slice(clientPart.lastIndexOf(':') + 1) : clientPart

@@ -176,6 +176,14 @@ fc_dirs() {
 }
 `
 
+/**
+ * start and stop run to their end even when flinkctl dies: its death closes our stdout, and the
+ * next record printed would raise SIGPIPE (sshd sends no SIGHUP without a pty; a wrapper may).
+ * Dying there would leave a launched JVM unrecorded, or a dead one recorded, or a pid line whose
+ * process was stopped. Not in PRELUDE: start-foreground's JVM must keep SIGHUP.
+ */
+const NO_HANGUP = `trap '' HUP PIPE`
+
 /** Values the host side needs for any action on one pid file. */
 interface PidFileVars {
   pidFile: string
@@ -268,6 +276,7 @@ export function startScript(input: StartScriptInput): string {
   const claimOrder = [...plans].sort((a, b) => Number(b.p.tokens.length > 0) - Number(a.p.tokens.length > 0))
   const out: string[] = [
     PRELUDE,
+    NO_HANGUP,
     vars(input),
     `fc_head=${quoteArg(input.head)}`,
     ...hoist.lines,
@@ -353,6 +362,7 @@ export interface StopScriptInput extends PidFileVars {
  */
 export function stopScript(input: StopScriptInput): string {
   return `${PRELUDE}
+${NO_HANGUP}
 ${vars(input)}
 fc_await() {
   while :; do

@@ -2,6 +2,7 @@ import {join} from 'node:path'
 import {atLeast} from '../conf/keys.ts'
 import {getValue} from '../conf/load.ts'
 import type {ClusterConf, ZooServer} from '../conf/types.ts'
+import {identProblem, printable} from '../conf/names.ts'
 import {clientPortOf} from '../conf/zoo-cfg.ts'
 import {ConfigError, UsageError} from '../errors.ts'
 import {flinkClasspath, internalHadoopClasspaths} from './classpath.ts'
@@ -145,13 +146,24 @@ export function zooCfgForPeer(conf: ClusterConf, peerId: number, zooText: string
   return {path: join(conf.confDir, `zoo-peer-${peerId}.cfg`), content: `${lines.join('\n').trimEnd()}\n`, server}
 }
 
+/** The user name in pid and log file names, refused when a shell or a path would misread it. */
+export function checkedIdent(ident: string): string {
+  const problem = ident === '' ? undefined : identProblem(ident)
+  if (problem) {
+    throw new ConfigError(`'${printable(ident)}' cannot name Flink's pid and log files (FLINK_IDENT_STRING, --user): ${problem}`, {
+      code: 'IDENT', hint: 'pass a plain user name with --user (letters, digits, . - _)',
+    })
+  }
+  return ident
+}
+
 /** The exact command Flink's scripts would run for one daemon on one host. */
 export function planDaemon(conf: ClusterConf, opts: DaemonPlanOptions, readZooCfg?: () => string): LaunchPlan {
   const env = opts.env ?? {}
   const paths = flinkPaths(conf, env)
   const {daemon} = opts
   const userArgs = [...(opts.userArgs ?? [])]
-  const ident = env.FLINK_IDENT_STRING || opts.user || env.USER || ''
+  const ident = checkedIdent(env.FLINK_IDENT_STRING || opts.user || env.USER || '')
   const hostname = opts.hostname ?? opts.host
   const index = opts.index ?? 0
   const java = chooseJava(conf, env)
@@ -260,7 +272,7 @@ export interface YarnSessionPlanOptions extends PlanTarget {
 export function planYarnSession(conf: ClusterConf, opts: YarnSessionPlanOptions): LaunchPlan {
   const env = opts.env ?? {}
   const paths = flinkPaths(conf, env)
-  const ident = env.FLINK_IDENT_STRING || opts.user || env.USER || ''
+  const ident = checkedIdent(env.FLINK_IDENT_STRING || opts.user || env.USER || '')
   const hostname = opts.hostname ?? opts.host
   const java = chooseJava(conf, env)
   const logFile = `${paths.logDir}/flink-${ident}-yarn-session-${hostname}.log`

@@ -9,6 +9,7 @@ export const reachFlags = {
   'ssh-config': Flags.file({description: 'OpenSSH client config to read (default: -F of env.ssh.opts, else ~/.ssh/config).', helpGroup: 'SSH'}),
   'accept-new-host-keys': Flags.boolean({description: 'Trust the key of a host seen for the first time and record it in known_hosts; a changed key is still refused.', helpGroup: 'SSH'}),
   'connect-timeout': Flags.string({description: 'Give up connecting to a host after this long (default 10s).', helpGroup: 'SSH'}),
+  'command-timeout': Flags.string({description: 'Give up on a command on a host that does not answer after this long (default 120s; starting and stopping daemons wait as long as their own --timeout/--grace need).', helpGroup: 'SSH'}),
 }
 
 /** Flags of the start commands: readiness and config push. */
@@ -28,12 +29,13 @@ export function durationFlag(name: string, text: string | undefined): number | u
   return parsed.value
 }
 
-export function reachOptions(flags: {parallel?: number; 'ssh-config'?: string; 'accept-new-host-keys'?: boolean; 'connect-timeout'?: string}): ReachOptions {
+export function reachOptions(flags: {parallel?: number; 'ssh-config'?: string; 'accept-new-host-keys'?: boolean; 'connect-timeout'?: string; 'command-timeout'?: string}): ReachOptions {
   return {
     parallel: flags.parallel,
     sshConfigFile: flags['ssh-config'],
     acceptNewHostKeys: flags['accept-new-host-keys'],
     connectTimeoutMs: durationFlag('connect-timeout', flags['connect-timeout']),
+    commandTimeoutMs: durationFlag('command-timeout', flags['command-timeout']),
   }
 }
 

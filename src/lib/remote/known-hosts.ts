@@ -3,7 +3,7 @@
 // ignored (flinkctl does not do host certificates). Lookups follow ssh: a key of the same type
 // that differs is a changed host key, a revoked key is refused even when also listed as valid.
 import {createHash, createHmac, randomBytes} from 'node:crypto'
-import {mkdir, open, readFile} from 'node:fs/promises'
+import {mkdir, open, readFile, stat} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {matchPattern} from './ssh-config.ts'
 
@@ -114,18 +114,32 @@ export function lookupInEntries(entries: readonly KnownHostEntry[], host: string
   return {status: 'unknown', knownTypes}
 }
 
+/**
+ * Parsed files by path, valid while the file's identity, size and mtime stay the same: every
+ * handshake of a fan-out reads the same known_hosts, which holds a line per host, so parsing it
+ * per handshake costs O(hosts²). A key recorded meanwhile (accept-new) changes size and mtime.
+ */
+const parsedFiles = new Map<string, {stamp: string; entries: Promise<KnownHostEntry[]>}>()
+
+async function readOne(file: string): Promise<KnownHostEntry[]> {
+  let stamp: string
+  try {
+    const st = await stat(file)
+    stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`
+  } catch {
+    return []
+  }
+  const hit = parsedFiles.get(file)
+  if (hit?.stamp === stamp) return hit.entries
+  const entries = readFile(file, 'utf8').then((text) => parseKnownHosts(text, file), () => [])
+  parsedFiles.set(file, {stamp, entries})
+  return entries
+}
+
 /** Reads the files that exist (missing or unreadable ones count as empty, as in ssh). */
 export async function readKnownHosts(files: readonly string[]): Promise<KnownHostEntry[]> {
   const all: KnownHostEntry[] = []
-  for (const file of files) {
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch {
-      continue
-    }
-    all.push(...parseKnownHosts(text, file))
-  }
+  for (const file of files) all.push(...(await readOne(file)))
   return all
 }
 
@@ -156,6 +170,7 @@ export async function appendHostKey(file: string, host: string, port: number, ke
     }
     await fh.write(sep + line)
   } finally {
+    parsedFiles.delete(file)
     await fh.close()
   }
   return line

@@ -9,6 +9,7 @@ import {assertOk, type ExecOptions, type ExecResult, type Host} from './host.ts'
 import {LOCAL_NAMES, LocalHost} from './local.ts'
 import {type LocalContext, localContext, type SshConfig} from './ssh-config.ts'
 import {JumpConnections, loadRemoteSshConfig, type RemoteOptions, SshHost} from './ssh.ts'
+import {DEFAULT_MAX_STARTUPS, HandshakePacer} from './wire.ts'
 
 export type {RemoteOptions} from './ssh.ts'
 
@@ -23,11 +24,14 @@ export class HostPool {
   readonly opts: RemoteOptions
   readonly #hosts = new Map<string, Host>()
   readonly #jumps = new JumpConnections()
+  /** Handshakes per sshd for the whole command (MaxStartups), separate from `parallel`. */
+  readonly #handshakes: HandshakePacer
   readonly #context: LocalContext
   #config: SshConfig | undefined
 
   constructor(opts: RemoteOptions = {}, deps: {context?: LocalContext; config?: SshConfig} = {}) {
     this.opts = opts
+    this.#handshakes = new HandshakePacer(opts.maxStartups ?? DEFAULT_MAX_STARTUPS)
     this.#context = deps.context ?? localContext()
     this.#config = deps.config
   }
@@ -45,7 +49,7 @@ export class HostPool {
       host =
         !this.opts.forceSsh && isLocalName(name, this.#context.hostname)
           ? new LocalHost(name, {commandTimeoutMs: this.opts.commandTimeoutMs})
-          : new SshHost(name, {...this.opts, config: this.sshConfig(), context: this.#context, jumps: this.#jumps})
+          : new SshHost(name, {...this.opts, config: this.sshConfig(), context: this.#context, jumps: this.#jumps, handshakes: this.#handshakes})
       this.#hosts.set(name, host)
     }
     return host

@@ -2,16 +2,19 @@
 // ~/.ssh/config (or -F), keys from the agent and ~/.ssh/id_*, known_hosts checked strictly,
 // ProxyJump/ProxyCommand, keepalives, never a prompt. One connection per host, opened on first
 // use and reused by every command until close().
-import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {Duplex} from 'node:stream'
+import {Duplex, type Writable} from 'node:stream'
 import ssh2 from 'ssh2'
 import type {AnyAuthMethod, Client, ClientChannel, ConnectConfig, ParsedKey} from 'ssh2'
+import {printable, splitUserHost} from '../conf/names.ts'
 import {ConfigError, ExitCode} from '../errors.ts'
 import {quoteArg, quoteArgv} from '../launch/shell.ts'
 import {type ExecOptions, type ExecResult, type Host, HostError, tail} from './host.ts'
+import {proxyCommand} from './proxy-command.ts'
+import {assertSafeNames} from './safe-names.ts'
+import {coalesceWrites, DEFAULT_MAX_STARTUPS, HandshakePacer} from './wire.ts'
 import {appendHostKey, fingerprint, keyTypeOfBlob, type KnownHostEntry, lookupInEntries, readKnownHosts} from './known-hosts.ts'
 import {
   concatConfigs,
@@ -19,7 +22,6 @@ import {
   type LocalContext,
   loadSshConfig,
   localContext,
-  percentExpand,
   type ResolvedHost,
   resolveHost,
   type SshConfig,
@@ -50,6 +52,8 @@ export interface RemoteOptions {
   keepaliveMs?: number
   /** Hosts in flight at once in HostPool.forEach. Default 32. */
   parallel?: number
+  /** SSH handshakes (connect through authentication) in flight at once to one sshd, whatever --parallel says. Default 10 (sshd's MaxStartups). */
+  maxStartups?: number
   /** Use SSH even for localhost and this machine's name. */
   forceSsh?: boolean
   /** ssh -o Key=Value, applied before the config file (so they win, as on ssh's command line). */
@@ -62,6 +66,8 @@ export interface SshHostOptions extends RemoteOptions {
   context?: LocalContext
   /** Connections to jump hosts, shared between the hosts of a pool. Default: private to this host. */
   jumps?: JumpConnections
+  /** Paces handshakes per destination; shared between the hosts of a pool. Default: private to this host (maxStartups). */
+  handshakes?: HandshakePacer
   /** ssh-agent socket when the config names none. Default: $SSH_AUTH_SOCK. */
   agentSocket?: string
   /** Commands in flight at once on the connection (sshd's MaxSessions defaults to 10). Default 8. */
@@ -104,12 +110,6 @@ function cliOptions(opts: RemoteOptions, userFromName?: string): [string, string
   return out
 }
 
-/** `user@host` as ssh reads it. */
-function splitUserHost(name: string): {user?: string; host: string} {
-  const at = name.lastIndexOf('@')
-  return at > 0 ? {user: name.slice(0, at), host: name.slice(at + 1)} : {host: name}
-}
-
 /** A bounded number of channels at once on one connection. */
 class Slots {
   #free: number
@@ -141,6 +141,7 @@ interface ConnectSettings {
   keepaliveMs?: number
   agentSocket?: string
   jumps: JumpConnections
+  handshakes: HandshakePacer
   /** Notes (skipped keys, agent trouble) go here. */
   notes: string[]
 }
@@ -171,15 +172,21 @@ export class JumpConnections {
 
 function endClient(c: Client): Promise<void> {
   return new Promise((resolve) => {
-    const done = setTimeout(() => {
+    const sock = (c as unknown as {_sock?: Writable})._sock
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
       c.destroy()
       resolve()
-    }, 2000)
-    c.once('close', () => {
-      clearTimeout(done)
-      resolve()
-    })
+    }
+    const timer = setTimeout(finish, 2000)
+    c.once('close', finish)
+    // once our DISCONNECT and FIN are flushed, the server's own close is not worth a round trip
+    sock?.once('finish', finish)
     c.end()
+    if (!sock || sock.destroyed) finish()
   })
 }
 
@@ -203,8 +210,11 @@ export class SshHost implements Host {
     const context = opts.context ?? localContext()
     const config = opts.config ?? loadRemoteSshConfig(opts, context)
     const {user, host} = splitUserHost(name)
+    assertSafeNames(name, {host, user, what: ''})
+    if (opts.user !== undefined) assertSafeNames(name, {user: opts.user, what: 'the SSH user (-l)'})
     const cli = cliOptions(opts, user)
     this.resolved = resolveHost(config, host, {options: cli, context})
+    assertSafeNames(name, {host: this.resolved.hostName, user: this.resolved.user, what: `${printable(name)} as the ssh config resolves it (HostName/User)`})
     this.user = this.resolved.user
     this.notes.push(...config.notes)
     this.#ownJumps = !opts.jumps
@@ -217,6 +227,7 @@ export class SshHost implements Host {
       keepaliveMs: opts.keepaliveMs,
       agentSocket: opts.agentSocket ?? context.env.SSH_AUTH_SOCK,
       jumps: opts.jumps ?? new JumpConnections(),
+      handshakes: opts.handshakes ?? new HandshakePacer(opts.maxStartups ?? DEFAULT_MAX_STARTUPS),
       notes: this.notes,
     }
     this.#commandTimeoutMs = opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
@@ -283,18 +294,24 @@ async function openChain(label: string, target: ResolvedHost, s: ConnectSettings
   }
   let sock: Duplex | undefined
   let cleanup: (() => void) | undefined
-  if (target.proxyJump) {
-    sock = await viaJumps(label, target, s, depth)
-  } else if (target.proxyCommand) {
-    ;({sock, cleanup} = proxyCommand(label, target))
-  }
+  // jump hosts are connected (and paced) first: a slot is never held while waiting for another
+  const jump = target.proxyJump ? await viaJumps(label, target, s, depth) : undefined
+  // paced per sshd that sees the connection (every ProxyCommand's may be the same bastion's), from
+  // the first byte it sees to authentication
+  const release = await s.handshakes.acquire(
+    jump ? `${target.proxyJump}>${target.hostName}:${target.port}` : target.proxyCommand ? `proxy ${target.proxyCommand}` : `${target.hostName}:${target.port}`,
+  )
   try {
+    if (jump) sock = await forwardOut(label, jump, target.hostName, target.port)
+    else if (target.proxyCommand) ({sock, cleanup} = proxyCommand(label, target))
     const client = await handshake(label, target, s, sock)
     if (cleanup) client.once('close', cleanup)
     return client
   } catch (err) {
     cleanup?.()
     throw err
+  } finally {
+    release()
   }
 }
 
@@ -331,23 +348,26 @@ export function parseJumpSpec(spec: string): {user?: string; host: string; port?
  * including its own ProxyJump), every later hop through the previous one, the target through
  * the last. Each hop's host key is checked like the target's.
  */
-async function viaJumps(label: string, target: ResolvedHost, s: ConnectSettings, depth: number): Promise<Duplex> {
+async function viaJumps(label: string, target: ResolvedHost, s: ConnectSettings, depth: number): Promise<Client> {
   const hops = target.proxyJump!.split(',').map(parseJumpSpec)
   let client: Client | undefined
   let key = ''
   for (const [i, hop] of hops.entries()) {
+    assertSafeNames(label, {host: hop.host, user: hop.user, what: `ProxyJump hop '${printable(hop.host)}'`})
     const cli: [string, string][] = []
     if (hop.user) cli.push(['User', hop.user])
     if (hop.port) cli.push(['Port', String(hop.port)])
     // hops after the first are reached through the previous one, whatever their config says
     if (i > 0) cli.push(['ProxyJump', 'none'], ['ProxyCommand', 'none'])
     const resolved = resolveHost(s.config, hop.host, {options: [...cli, ...s.cli], context: s.context})
+    assertSafeNames(label, {host: resolved.hostName, user: resolved.user, what: `ProxyJump hop '${printable(hop.host)}' as the ssh config resolves it`})
     key += `>${resolved.user}@${resolved.hostName}:${resolved.port}`
     const via = client
+    const chain = key
     try {
       client = await s.jumps.get(key, async () => {
         if (!via) return openChain(hop.host, resolved, s, depth + 1)
-        return handshake(hop.host, resolved, s, await forwardOut(hop.host, via, resolved.hostName, resolved.port))
+        return s.handshakes.run(chain, async () => handshake(hop.host, resolved, s, await forwardOut(hop.host, via, resolved.hostName, resolved.port)))
       })
     } catch (err) {
       // the failure belongs to the host we were asked for; the message says which hop failed
@@ -355,7 +375,7 @@ async function viaJumps(label: string, target: ResolvedHost, s: ConnectSettings,
       throw new HostError(label, `via jump host ${hop.host}: ${err.message}`, {code: err.code, hint: err.hint, exit: err.exit, cause: err, details: err.details})
     }
   }
-  return forwardOut(label, client!, target.hostName, target.port)
+  return client!
 }
 
 function forwardOut(label: string, via: Client, host: string, port: number): Promise<Duplex> {
@@ -365,31 +385,6 @@ function forwardOut(label: string, via: Client, host: string, port: number): Pro
       else resolve(ch)
     })
   })
-}
-
-/** ProxyCommand run as ssh runs it (`sh -c 'exec …'`), its stdio as the connection. */
-function proxyCommand(label: string, target: ResolvedHost): {sock: Duplex; cleanup: () => void} {
-  const cmd = percentExpand(target.proxyCommand!, {'%': '%', h: target.hostName, n: target.alias, p: String(target.port), r: target.user})
-  // no controlling terminal and no askpass: a ProxyCommand that wants a password fails instead of asking
-  const child = spawn('/bin/sh', ['-c', `exec ${cmd}`], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-    env: {...process.env, SSH_ASKPASS_REQUIRE: 'never', DISPLAY: ''},
-  })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)))
-  const sock = Duplex.from({readable: child.stdout, writable: child.stdin} as unknown as Parameters<typeof Duplex.from>[0])
-  child.on('error', (err) => sock.destroy(new HostError(label, `ProxyCommand failed to start: ${err.message}`, {code: 'SSH_CONNECT'})))
-  child.on('exit', (code) => {
-    if (code) sock.destroy(new HostError(label, `ProxyCommand exited with ${code}${stderr ? `: ${tail(stderr, 3)}` : ''}`, {code: 'SSH_CONNECT'}))
-  })
-  child.stdin.on('error', () => {})
-  return {
-    sock,
-    cleanup: () => {
-      if (child.exitCode === null) child.kill('SIGTERM')
-    },
-  }
 }
 
 interface AuthPlan {
@@ -634,12 +629,19 @@ function handshake(label: string, target: ResolvedHost, s: ConnectSettings, sock
         sock.on('error', (err) => {
           if (!settled) errors.push(Object.assign(err, {level: 'client-socket'}))
         })
+        const early = (sock as Duplex & {failure?: Error}).failure
+        if (early || sock.destroyed) {
+          errors.push(Object.assign(early ?? new Error('the proxy connection closed before the handshake'), {level: 'client-socket'}))
+          fail()
+          return
+        }
       }
       try {
         client.connect(config)
         // Nagle's algorithm against the server's delayed ACK adds ~40 ms to each small
         // request/response exchange (handshake steps, channel open, exec); OpenSSH disables it too.
         client.setNoDelay(true)
+        coalesceWrites((client as unknown as {_sock?: Writable})._sock)
       } catch (err) {
         settled = true
         clearTimeout(safety)
@@ -694,7 +696,8 @@ function execOn(name: string, client: Client, command: string, opts: ExecOptions
     const onClientClose = () => (connectionLost = true)
     client.once('close', onClientClose)
     try {
-      client.exec(`echo ${marker} $$ >&2; ${command}`, (err, channel) => {
+      // exec: the command replaces the login shell (one process fewer per command; $$ stays its pid)
+      client.exec(`echo ${marker} $$ >&2; exec ${command}`, (err, channel) => {
         if (err) {
           client.removeListener('close', onClientClose)
           const lost = connectionLost || /not connected|no response/i.test(err.message)

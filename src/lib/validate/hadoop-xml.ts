@@ -30,17 +30,39 @@ export function parseHadoopXml(text: string, file: string): HadoopConf {
     }
     return {line: lo + 1, col: offset - lineStarts[lo]! + 1}
   }
-  const withoutComments = text.replace(/<!--[\s\S]*?-->/g, (m) => ' '.repeat(m.length))
-  const property = /<property>([\s\S]*?)<\/property>/g
-  for (let m = property.exec(withoutComments); m; m = property.exec(withoutComments)) {
-    const body = m[1]!
-    const name = /<name>([\s\S]*?)<\/name>/.exec(body)
-    const value = /<value>([\s\S]*?)<\/value>/.exec(body)
-    if (!name) continue
-    const at = posOf(m.index + 1 + body.indexOf('<name>') + '<property>'.length - 1)
-    props.set(decode(name[1]!), {value: value ? decode(value[1]!) : '', ...at})
+  const withoutComments = blankComments(text)
+  // indexOf scans, not lazy regexes: `<property>` repeated without its end tag made those quadratic
+  for (let open = withoutComments.indexOf('<property>'); open !== -1;) {
+    const start = open + '<property>'.length
+    const close = withoutComments.indexOf('</property>', start)
+    if (close === -1) break
+    const body = withoutComments.slice(start, close)
+    const name = between(body, '<name>', '</name>')
+    const value = between(body, '<value>', '</value>')
+    if (name !== undefined) props.set(decode(name), {value: value === undefined ? '' : decode(value), ...posOf(start + body.indexOf('<name>'))})
+    open = withoutComments.indexOf('<property>', close)
   }
   return {file, props}
+}
+
+const between = (s: string, open: string, close: string): string | undefined => {
+  const a = s.indexOf(open)
+  if (a === -1) return undefined
+  const b = s.indexOf(close, a + open.length)
+  return b === -1 ? undefined : s.slice(a + open.length, b)
+}
+
+/** Comments replaced by spaces (offsets kept); an unclosed one runs to the end, as in XML. */
+function blankComments(text: string): string {
+  let out = ''
+  let from = 0
+  for (let open = text.indexOf('<!--'); open !== -1; open = text.indexOf('<!--', from)) {
+    const close = text.indexOf('-->', open + 4)
+    const end = close === -1 ? text.length : close + 3
+    out += text.slice(from, open) + ' '.repeat(end - open)
+    from = end
+  }
+  return from === 0 ? text : out + text.slice(from)
 }
 
 /** The Hadoop conf dir Flink would use: HADOOP_CONF_DIR, env.hadoop.conf.dir, then HADOOP_HOME's. */

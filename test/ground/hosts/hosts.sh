@@ -11,8 +11,10 @@
 #                              /tmp and /var/tmp always start empty (mode 1777), whichever flag names them
 #        --owner PID           process owning the ground (default: the caller); `up` refuses to replace a
 #                              ground whose owner is still alive unless it is the same owner or --force
-#   hosts.sh down [--keep-logs DIR]        kill everything on the hosts, remove namespaces, links, state;
-#                                          also cleans leftovers of a crashed run
+#   hosts.sh down [--keep-logs DIR] [--owner PID] [--force]
+#                                          kill everything on the hosts, remove namespaces, links, state;
+#                                          also cleans leftovers of a crashed run; refuses (exit 3) a ground
+#                                          another live process owns unless --force
 #   hosts.sh status                        hosts, addresses, whether sshd answers, processes per host
 #   hosts.sh keep-logs DIR [--all]         copy sshd/init logs and every private folder whose name contains
 #                                          "log" (--all: every private folder) to DIR/hN/<path>
@@ -20,16 +22,22 @@
 #
 # Environment: FLINKCTL_GROUND_DIR (default /var/tmp/flinkctl-ground; state goes to its hosts/ folder),
 #              FLINKCTL_GROUND_NET (first three octets of the /24, default 10.213.0: bastion .1, hN .10+N),
+#              FLINKCTL_GROUND_TAG (0-3 of [a-z0-9]: a second ground's bridge/namespace names),
 #              FLINKCTL_GROUND_KILL_GRACE (seconds between SIGTERM and SIGKILL on down, default 3).
 set -euo pipefail
 
 GROUND_DIR=${FLINKCTL_GROUND_DIR:-/var/tmp/flinkctl-ground}
 STATE=$GROUND_DIR/hosts
 NET=${FLINKCTL_GROUND_NET:-10.213.0}
-BRIDGE=flkbr0
-NS_PREFIX=flk-       # netns flk-h1 ...
-VETH_PREFIX=flkv-    # root-side veth flkv-h1 ... (peer is eth0 inside the host)
-MAX_HOSTS=32
+# A tag names a second, independent ground beside the default one (tests and benches run at once):
+# its own bridge, namespaces and veths; give it its own FLINKCTL_GROUND_DIR and FLINKCTL_GROUND_NET too.
+TAG=${FLINKCTL_GROUND_TAG:-}
+[[ $TAG =~ ^[a-z0-9]{0,3}$ ]] || { printf 'hosts.sh: FLINKCTL_GROUND_TAG must be 0-3 of [a-z0-9]\n' >&2; exit 2; }
+BRIDGE=flkbr${TAG:-0}
+NS_PREFIX=flk${TAG}-       # netns flk-h1 ... (tag b: flkb-h1)
+VETH_PREFIX=flkv${TAG}-    # root-side veth flkv-h1 ... (peer is eth0 inside the host)
+# Addresses are NET.(10+N), so a /24 holds 244 hosts; each host is one sshd and a sleeping init.
+MAX_HOSTS=200
 KILL_GRACE=${FLINKCTL_GROUND_KILL_GRACE:-3}
 SSHD=/usr/sbin/sshd
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
@@ -162,14 +170,26 @@ cleanup() {
 
 cmd_down() {
   need_root
-  local keep=
+  local keep= force= owner=$PPID
   while (($#)); do
     case $1 in
       --keep-logs) keep=${2:?--keep-logs needs a directory}; shift 2 ;;
+      --owner) owner=${2:?--owner needs a pid}; shift 2 ;;
+      --force) force=1; shift ;;
       *) die "down: unknown argument $1" ;;
     esac
   done
   with_lock
+  # as `up`: a ground a live process owns is not another caller's to remove
+  if [[ -f $STATE/ground.env && -z $force ]]; then
+    local prev
+    prev=$(source "$STATE/ground.env" && printf '%s %s' "${OWNER_PID:-}" "${OWNER_START:-}") || true
+    set -- $prev
+    if [[ -n ${1:-} && $1 != "$owner" && $(proc_start "$1" || true) == "${2:-}" ]]; then
+      log "the ground in $STATE is owned by live process $1: not removing it (pass --force, or set FLINKCTL_GROUND_DIR/TAG/NET for a ground of your own)"
+      exit 3
+    fi
+  fi
   if [[ -n $keep && -d $STATE ]]; then cmd_keep_logs "$keep" || log "warning: keep-logs failed"; fi
   cleanup
 }

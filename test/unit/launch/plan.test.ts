@@ -139,9 +139,13 @@ describe('launch plans', () => {
   })
 
   it('renders a shell line that quotes every argument', () => {
-    const {conf} = home('1.20.0', `${BASE_CONF}`)
-    const line = renderPlan(planDaemon(conf, {daemon: 'taskexecutor', host: 'h', user: "o'brien"}))
-    assert.match(line, /-Dlog\.file=.*flink-o'"'"'brien-taskexecutor-0-h\.log/)
+    const {conf} = home('1.20.0', `${BASE_CONF}env.log.dir: /var/log/o'brien $(x)\n`)
+    const line = renderPlan(planDaemon(conf, {daemon: 'taskexecutor', host: 'h', user: 'flink'}))
+    assert.match(line, /'-Dlog\.file=\/var\/log\/o'"'"'brien \$\(x\)\/flink-flink-taskexecutor-0-h\.log'/)
+    // a user name names pid and log files: one a shell or a path would misread is refused
+    for (const user of ["o'brien", 'a/b', '$(id)', '-x']) {
+      assert.throws(() => planDaemon(conf, {daemon: 'taskexecutor', host: 'h', user}), (e: Error & {code?: string}) => e.code === 'IDENT')
+    }
     for (const nasty of ['a b', "it's", '$(reboot)', '`id`', 'x;y', 'l1\nl2', '']) {
       const q = quoteArg(nasty)
       assert.ok(q === "''" || q.startsWith("'"), q)

@@ -58,6 +58,9 @@ function snapshot(dir: string): Map<string, Snap> {
 /** Every entry of a dir, hidden ones included (to see leftovers). */
 const entries = (dir: string): string[] => readdirSync(dir).sort()
 
+/** The names a pushed conf dir holds: the files and flinkctl's state dir. */
+const withState = (files: readonly LocalFile[]): string[] => [...files.map((f) => f.name), '.flinkctl'].sort()
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Runs scripts on the real LocalHost with a PATH that lacks some tools. */
@@ -170,7 +173,9 @@ describe('pushConf', () => {
     const r = await pushConf(host, target, files, {sourceDir: src})
     assert.deepEqual(r.created, files.map((f) => f.name))
     assert.deepEqual([r.updated, r.unchanged, r.modeChanged, r.previousKept], [[], [], [], []])
-    assert.deepEqual(entries(target), files.map((f) => f.name))
+    assert.deepEqual(entries(target), withState(files))
+    assert.deepEqual(entries(join(target, '.flinkctl')), ['manifest'], 'no staging dir, no journal left')
+    assert.equal(readFileSync(join(target, '.flinkctl/manifest'), 'utf8'), files.map((f) => `${f.name}\n`).join(''))
     for (const f of files) {
       assert.deepEqual(readFileSync(join(target, f.name)), f.content, f.name)
       assert.equal(statSync(join(target, f.name)).mode & 0o7777, f.mode, `${f.name} mode`)
@@ -188,7 +193,7 @@ describe('pushConf', () => {
     assert.deepEqual(r.unchanged, files.map((f) => f.name))
     assert.deepEqual([r.created, r.updated, r.modeChanged, r.previousKept], [[], [], [], []])
     assert.deepEqual(snapshot(target), before)
-    assert.deepEqual(entries(target), files.map((f) => f.name))
+    assert.deepEqual(entries(target), withState(files))
   })
 
   it('updates only the changed file, keeps its previous version, and leaves every other file untouched', async () => {
@@ -230,7 +235,7 @@ describe('pushConf', () => {
     assert.equal(after.mode, 0o700)
     assert.equal(after.ino, before.get('hook.sh')!.ino)
     assert.equal(after.mtimeMs, before.get('hook.sh')!.mtimeMs)
-    assert.equal(existsSync(join(target, '.flinkctl')), false)
+    assert.deepEqual(entries(join(target, '.flinkctl')), ['manifest'], 'nothing kept')
   })
 
   it('writes binary content and many files byte-exactly in one round trip', async () => {
@@ -304,7 +309,8 @@ describe('pushConf', () => {
       return true
     })
     assert.deepEqual(snapshot(target), before)
-    assert.deepEqual(entries(target), files.map((f) => f.name), 'no temp files, no .flinkctl')
+    assert.deepEqual(entries(target), withState(files), 'no temp files')
+    assert.deepEqual(entries(join(target, '.flinkctl')), ['manifest'], 'the staging dir is gone, no journal')
   })
 
   it('reports per host: one host failing does not stop or spoil another', async () => {
@@ -321,7 +327,7 @@ describe('pushConf', () => {
     assert.deepEqual(outcomes.map((o) => [o.host, o.ok]), [['good', true], ['bad', false]])
     assert.deepEqual(outcomes[0]!.value!.created, files.map((f) => f.name))
     assert.equal(outcomes[1]!.error!.code, 'PUSH_FAILED')
-    assert.deepEqual(entries(good), files.map((f) => f.name))
+    assert.deepEqual(entries(good), withState(files))
   })
 
   for (const [label, without] of [

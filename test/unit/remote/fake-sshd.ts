@@ -17,6 +17,9 @@ export interface FakeSshd {
   connections: number
   /** Connections that finished authentication. */
   logins: number
+  /** Connections not authenticated yet (what sshd's MaxStartups counts), now and at most so far. */
+  pending: number
+  maxPending: number
   commands: string[]
   signals: string[]
   forwards: string[]
@@ -37,7 +40,7 @@ export function keyPair(type: 'ed25519' | 'ecdsa' = 'ed25519'): {private: string
 }
 
 /** ignoreSignals: refuse "signal" requests, as OpenSSH's sshd does for root logins. */
-export async function startFakeSshd(opts: {authorizedKey: string; hostKey?: string; ignoreSignals?: boolean}): Promise<FakeSshd> {
+export async function startFakeSshd(opts: {authorizedKey: string; hostKey?: string; ignoreSignals?: boolean; authDelayMs?: number}): Promise<FakeSshd> {
   const hostKey = opts.hostKey ?? keyPair().private
   const parsedHost = ssh2.utils.parseKey(hostKey) as ParsedKey
   const allowed = ssh2.utils.parseKey(opts.authorizedKey) as ParsedKey
@@ -48,6 +51,8 @@ export async function startFakeSshd(opts: {authorizedKey: string; hostKey?: stri
     hostKeyLine: `${parsedHost.type} ${parsedHost.getPublicSSH().toString('base64')}`,
     connections: 0,
     logins: 0,
+    pending: 0,
+    maxPending: 0,
     commands: [],
     signals: [],
     forwards: [],
@@ -59,8 +64,17 @@ export async function startFakeSshd(opts: {authorizedKey: string; hostKey?: stri
   }
   const server = new ssh2.Server({hostKeys: [hostKey]}, (client) => {
     state.connections++
+    state.maxPending = Math.max(state.maxPending, ++state.pending)
+    let settled = false
+    const settle = () => {
+      if (!settled) state.pending--
+      settled = true
+    }
     conns.add(client)
-    client.on('close', () => conns.delete(client))
+    client.on('close', () => {
+      conns.delete(client)
+      settle()
+    })
     client.on('error', () => {})
     // ssh2's Server drops "signal" requests once exec has started (the session has become a plain
     // channel), so they are taken here, before its own handler; sshd would killpg() the command
@@ -80,11 +94,13 @@ export async function startFakeSshd(opts: {authorizedKey: string; hostKey?: stri
     client.on('authentication', (ctx) => {
       if (ctx.method === 'publickey' && ctx.key.algo === allowed.type && ctx.key.data.equals(allowed.getPublicSSH())) {
         if (ctx.signature && ctx.blob && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject()
+        if (ctx.signature && opts.authDelayMs) return void setTimeout(() => ctx.accept(), opts.authDelayMs)
         return ctx.accept()
       }
       ctx.reject(['publickey'])
     })
     client.on('ready', () => {
+      settle()
       state.logins++
       client.on('tcpip', (accept, reject, info) => {
         state.forwards.push(`${info.destIP}:${info.destPort}`)

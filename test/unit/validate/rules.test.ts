@@ -84,6 +84,13 @@ const FAIL: Case[] = [
   {rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': cfg('yarn.application-attempts: 1\n')}, at: ['config.yaml', 9], severity: 'error'},
   {rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': cfg('yarn.application-attempts: 5\n'), 'hadoop/yarn-site.xml': '<configuration>\n  <property>\n    <name>yarn.resourcemanager.am.max-attempts</name>\n    <value>4</value>\n  </property>\n</configuration>\n'}, env: {HADOOP_CONF_DIR: '<root>/hadoop'}, severity: 'warning', says: 'yarn-site.xml:3'},
   {rule: 'HA-REST-LOCALHOST', files: {'conf/config.yaml': cfg('rest.address: localhost\n')}, at: ['config.yaml', 9]},
+  {rule: 'HOST-NAME', files: {'conf/workers': 'tm1\n$(id>/tmp/x)\n'}, at: ['workers', 2], severity: 'error', says: "'$'"},
+  {rule: 'HOST-NAME', files: {'conf/masters': 'jm1:8081\njm2;reboot:8081\n'}, at: ['masters', 2], says: "';'"},
+  {rule: 'HOST-NAME', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('server.2=zk2', 'server.2=zk`id`')}, at: ['zoo.cfg', 7], says: 'server.2'},
+  {rule: 'HOST-NAME', files: {'conf/workers': 'tm1\n-oProxyCommand=x\n'}, at: ['workers', 2], says: "starts with '-'"},
+  {rule: 'HOST-NAME', files: {'conf/workers': 'x|y@tm1\n'}, at: ['workers', 1], says: 'user name'},
+  {rule: 'HOST-NAME', files: {'conf/config.yaml': cfg('env.ssh.opts: -l $(id) -p 22\n')}, at: ['config.yaml', 9], says: '-l'},
+  {rule: 'HOST-NAME', files: {'conf/config.yaml': cfg('env.ssh.opts: -J ok,bad&host\n')}, at: ['config.yaml', 9], says: '-J'},
   // as a YARN session
   onYarn({rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': yarnCfg('yarn.application-attempts: 1\n')}, at: ['config.yaml', 8], severity: 'error', says: 'YARN will not restart the JobManager'}),
   onYarn({rule: 'YARN-ATTEMPTS', files: {}, site: {'yarn.resourcemanager.am.max-attempts': '1'}, severity: 'error', says: 'never restarted'}),
@@ -123,6 +130,10 @@ const PASS: Case[] = [
   {rule: 'ZK-SERVERS-MISMATCH', files: {'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('clientPort=2181\n', '').replace('server.1=zk1:2888:3888', 'server.1=zk1:2888:3888;2181')}},
   {rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': cfg('yarn.application-attempts: 4\n'), 'hadoop/yarn-site.xml': '<configuration><property><name>yarn.resourcemanager.am.max-attempts</name><value>4</value></property></configuration>'}, env: {HADOOP_CONF_DIR: '<root>/hadoop'}},
   {rule: 'CONF-FILE-SHADOWED', version: '2.0.0', files: {}},
+  // IPv6 literals, [v6]:port, user@host and user@REALM@host, rack prefixes, ssh options that name plain users and hops
+  {rule: 'HOST-NAME', files: {'conf/masters': '[2001:db8::1]:8081\nfe80::1%eth0\n', 'conf/workers': 'flink@tm1\nsvc@CORP.EXAMPLE@tm2\n/rack1/tm3\n::1\ntm_4.example.com\n',
+    'conf/zoo.cfg': BASE['conf/zoo.cfg']!.replace('server.3=zk3', 'server.3=[2001:db8::3]'),
+    'conf/config.yaml': cfg('env.ssh.opts: -l flink -J jump@bastion:2222,ssh://j2 -o User=svc -p 22\n')}},
   // YARN: no masters, no cluster-id wanted, HA's default of 2 attempts fits the RM's default of 2
   onYarn({rule: 'HA-MASTERS', files: {'conf/masters': null}}),
   onYarn({rule: 'HA-CLUSTER-ID', files: {}}),
