@@ -1,8 +1,8 @@
 // A ZooKeeper peer's host down while the quorum and the cluster start (the other host faults are
 // in faults.test.ts): 3 peers in zoo.cfg, h3's link down. start-zookeeper-quorum starts the two
 // it reaches and settles on their majority (exit 4 naming h3, not a wait until --timeout),
-// start-cluster comes up on that quorum, status names h3 and counts 2/3 serving, and the stop
-// commands stop what runs and name h3 again. Real JVMs, sized as in test/helpers/ha-cluster.ts.
+// start-cluster comes up on that quorum, status names h3, counts 2/3 serving and still finds the
+// leader through ZooKeeper, and the stop commands stop what runs and name h3 again. Real JVMs, sized as in test/helpers/ha-cluster.ts.
 //
 //   zoo.cfg server.1=h1 server.2=h2 server.3=h3    masters h1:8081    workers h2
 import assert from 'node:assert/strict'
@@ -10,6 +10,7 @@ import {copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node
 import {connect} from 'node:net'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {connectZk} from '../../src/lib/zk/client.ts'
 import {assertExit, assertJsonHosts, rowOf, stderrLineOf} from '../helpers/fault-checks.ts'
 import {explain, flinkctl} from '../helpers/flinkctl.ts'
 import {assertHomeBuilt, groundFlinkHomes} from '../helpers/ground-flink.ts'
@@ -142,6 +143,15 @@ describe(`a ZooKeeper peer's host down during start-zookeeper-quorum and start-c
     assertJsonHosts(jargs, j, 'h3', 'SSH_TIMEOUT', /timed out/i)
     assert.equal(j.json!.result.quorum.serving, 2)
     assert.equal(j.json!.result.quorum.peers.find((p: any) => p.id === 3).ok, false)
+  })
+
+  it("ZooKeeper's client reaches the live peers within its connect budget whichever server it tries first", async (t) => {
+    mark(t)
+    // the client shuffles the servers; with h3 first it once spent the whole budget on h3 alone
+    for (let i = 0; i < 8; i++) {
+      const zk = await connectZk(['h3', 'h1', 'h2'].map((h) => `${ip(h)}:2181`).join(','), {sessionTimeoutMs: 10_000, connectTimeoutMs: 3000})
+      await zk.close()
+    }
   })
 
   it('stop-cluster stops what runs; stop-zookeeper-quorum stops two peers and names h3 (exit 4)', async (t) => {

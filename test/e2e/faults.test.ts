@@ -8,11 +8,11 @@
 //   masters h1:8081 (nothing runs there)   workers h2 h3 h4 (a fake TaskManager each)
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {assertExit, assertJsonHosts, clearFakeTms, rowOf, startFakeTm, stderrLineOf, TERM_MARK, tmPids} from '../helpers/fault-checks.ts'
-import {explain, flinkctl} from '../helpers/flinkctl.ts'
+import {explain, flinkctl, type CliResult} from '../helpers/flinkctl.ts'
 import {assertHomeBuilt, groundFlinkHomes} from '../helpers/ground-flink.ts'
 import {hostOf, hostProcs, inMountNs, killAllSshd, killSshdListener, linkDown, linkUp, mountSmallFs, restartSshd, restoreHost, signalAllSshd, unmountAll, waitUntil} from '../helpers/ground-faults.ts'
 import {groundInstall, groundUp, run, skipUnlessRoot, type Ground} from '../helpers/ground-hosts.ts'
@@ -236,37 +236,36 @@ describe('host faults: one host fails, the others are done and reported', {skip:
   it('a host that stalls on an open connection: --command-timeout fires for it', async (t) => {
     mark(t)
     const h2 = hostOf(g(), 'h2')
-    // while `hold` exists, a command on h2 waits in its shell's start-up (and says so in `held`):
-    // the moment to stall h2's sshd with flinkctl's connection open and its command started
+    // while `hold` exists, a command on h2 waits in its shell's start-up (and says so in a
+    // fault-held.<pid> file): the moment to stall h2's sshd with flinkctl's connection open and its command started
     const tmp = `${h2.dir}/fs/tmp`
-    const [hold, held] = [`${tmp}/fault-hold`, `${tmp}/fault-held`]
+    const hold = `${tmp}/fault-hold`
     const rc = join(BASE, 'hold-bashrc')
-    writeFileSync(rc, 'if [ -n "$SSH_CONNECTION" ] && [ -e /tmp/fault-hold ]; then : > /tmp/fault-held; while [ -e /tmp/fault-hold ]; do sleep 0.1; done; fi\n')
+    writeFileSync(rc, 'if [ -n "$SSH_CONNECTION" ] && [ -e /tmp/fault-hold ]; then : > /tmp/fault-held.$$; while [ -e /tmp/fault-hold ]; do sleep 0.1; done; fi\n')
     const bind = await inMountNs(h2, ['mount', '--bind', rc, '/root/.bashrc'])
     assert.equal(bind.code, 0, bind.stderr)
+    const heldCount = () => readdirSync(tmp).filter((f) => f.startsWith('fault-held.')).length
     try {
-      for (const json of [false, true]) {
-        const args = ['status', '--command-timeout', '4s', ...(json ? ['--json'] : [])]
-        writeFileSync(hold, '')
-        const pending = cli(args)
-        try {
-          await waitUntil('a command of flinkctl on h2', async () => existsSync(held), 30_000)
-          await signalAllSshd(h2, 'SIGSTOP')
-          // the command goes on and ends on h2; only its answer cannot come back
-          rmSync(hold)
-          const r = await pending
-          assertExit(args, r, 4)
-          if (json) assertJsonHosts(args, r, 'h2', 'REMOTE_TIMEOUT', /timed out/)
-          else {
-            assert.match(rowOf(args, r, 'h2'), /unreachable: REMOTE_TIMEOUT .*timed out after/)
-            for (const h of ['h3', 'h4']) assert.match(rowOf(args, r, h), new RegExp(`^${h}\\s+taskexecutor\\s+${fakes.get(h)}\\s+running`))
-          }
-        } finally {
-          rmSync(hold, {force: true})
-          rmSync(held, {force: true})
-          await pending
-          await signalAllSshd(h2, 'SIGCONT')
-        }
+      // the human and the --json run at once: both are held on h2, then h2 stalls under both
+      const runs = [false, true].map((json) => ['status', '--command-timeout', '4s', ...(json ? ['--json'] : [])])
+      writeFileSync(hold, '')
+      const pending = runs.map((args) => cli(args))
+      try {
+        await waitUntil('both commands of flinkctl on h2', async () => heldCount() === 2, 30_000)
+        await signalAllSshd(h2, 'SIGSTOP')
+        // the commands go on and end on h2; only their answers cannot come back
+        rmSync(hold)
+        const [r, j] = (await Promise.all(pending)) as [CliResult, CliResult]
+        assertExit(runs[0]!, r, 4)
+        assert.match(rowOf(runs[0]!, r, 'h2'), /unreachable: REMOTE_TIMEOUT .*timed out after/)
+        for (const h of ['h3', 'h4']) assert.match(rowOf(runs[0]!, r, h), new RegExp(`^${h}\\s+taskexecutor\\s+${fakes.get(h)}\\s+running`))
+        assertExit(runs[1]!, j, 4)
+        assertJsonHosts(runs[1]!, j, 'h2', 'REMOTE_TIMEOUT', /timed out/)
+      } finally {
+        rmSync(hold, {force: true})
+        await Promise.all(pending)
+        await signalAllSshd(h2, 'SIGCONT')
+        for (const f of readdirSync(tmp)) if (f.startsWith('fault-held.')) rmSync(join(tmp, f))
       }
       // not stalled, the same command answers: the timeout above was the stall's
       const args = ['status', '--command-timeout', '4s']

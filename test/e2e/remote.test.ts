@@ -235,7 +235,7 @@ describe('remote hosts over real SSH (test ground)', {skip: skipUnlessRoot(), ti
     const p = pool({keepaliveMs: 500})
     const h = p.get('h3')
     assert.equal((await h.run(['true'])).code, 0)
-    const veth = `flkv-${'h3'}` // hosts.sh: the bastion's end of h3's cable
+    const veth = `flkv${process.env.FLINKCTL_GROUND_TAG ?? ''}-h3` // hosts.sh: the bastion's end of h3's cable (tagged grounds: flkv<tag>-)
     const running = h.sh('sleep 60')
     await new Promise((r) => setTimeout(r, 300))
     assert.equal((await run('ip', ['link', 'set', veth, 'down'])).code, 0)

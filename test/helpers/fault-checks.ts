@@ -8,6 +8,11 @@ import type {Ground} from './ground-hosts.ts'
 /** What a crash looks like on stderr: Node's unhandled errors and stack frames, flinkctl's internal error. */
 const CRASH = /Unhandled|internal error|^\s+at .+(:\d+:\d+\)?|\(node:)|TypeError|ReferenceError|ERR_[A-Z_]+/m
 
+/** FLINKCTL_FAULTS_SHOW=1 prints every line a check looked at (what the README's Faults table quotes). */
+const show = (args: string[], line: string) => {
+  if (process.env.FLINKCTL_FAULTS_SHOW) console.error(`# flinkctl ${args.filter((a) => !a.startsWith('/')).join(' ')}: ${line}`)
+}
+
 /** The run exited with `exit` and printed no stack trace. */
 export function assertExit(args: string[], r: CliResult, exit: number): void {
   assert.equal(r.code, exit, explain(args, r))
@@ -22,6 +27,7 @@ export function assertExit(args: string[], r: CliResult, exit: number): void {
 export function rowOf(args: string[], r: CliResult, host: string, daemon?: string): string {
   const row = r.stdout.split('\n').find((l) => l.startsWith(`${host} `) && (daemon === undefined || l.split(/\s+/)[1] === daemon))
   assert.ok(row, `a row for ${host}${daemon ? ` ${daemon}` : ''}\n${explain(args, r)}`)
+  show(args, row)
   return row
 }
 
@@ -29,6 +35,7 @@ export function rowOf(args: string[], r: CliResult, host: string, daemon?: strin
 export function stderrLineOf(args: string[], r: CliResult, host: string, re: RegExp): string {
   const line = r.stderr.split('\n').find((l) => l.startsWith(`[${host}] `) && re.test(l))
   assert.ok(line, `a stderr line for ${host} matching ${re}\n${explain(args, r)}`)
+  show(args, line)
   return line
 }
 

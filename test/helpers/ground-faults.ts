@@ -50,7 +50,7 @@ export async function initPid(h: GroundHost): Promise<number> {
 export async function sshdProcs(h: GroundHost): Promise<{listener?: HostProc; all: HostProc[]}> {
   const procs = (await hostProcs(h)).filter((p) => p.comm.startsWith('sshd'))
   const nspid = Number(read(`${h.dir}/sshd.pid`)?.trim())
-  return {listener: procs.find((p) => p.nspid === nspid && /\[?listener\]?|sshd -D|sshd -f/.test(p.cmdline)) ?? procs.find((p) => p.nspid === nspid), all: procs}
+  return {listener: procs.find((p) => p.nspid === nspid), all: procs}
 }
 
 const signal = (procs: readonly HostProc[], sig: NodeJS.Signals) => {

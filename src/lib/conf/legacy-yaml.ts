@@ -64,6 +64,7 @@ export function parseLegacyFlinkConf(text: string, file: string): ParsedConfigFi
 
 /** A skipped line as findings quote it: `s3.secret-key S3CR3T` (no ": ") still names a secret. */
 function redactSkippedLine(conf: string): string {
-  const m = /^([^\s:=]+)([\s:=]+)(\S.*)$/.exec(conf)
+  // [\s\S]* and not .*: '.' stops at U+2028, and the retries over a long ':=' run were quadratic
+  const m = /^([^\s:=]+)([\s:=]+)(\S[\s\S]*)$/.exec(conf)
   return m && isSecretKey(m[1]!) ? `${m[1]}${m[2]}${REDACTED}` : redactInline(conf)
 }

@@ -9,7 +9,7 @@ import {assertOk, type ExecOptions, type ExecResult, type Host} from './host.ts'
 import {LOCAL_NAMES, LocalHost} from './local.ts'
 import {type LocalContext, localContext, type SshConfig} from './ssh-config.ts'
 import {JumpConnections, loadRemoteSshConfig, type RemoteOptions, SshHost} from './ssh.ts'
-import {DEFAULT_MAX_STARTUPS, HandshakePacer} from './wire.ts'
+import {connectionBudget, DEFAULT_MAX_STARTUPS, HandshakePacer, openFileLimit} from './wire.ts'
 
 export type {RemoteOptions} from './ssh.ts'
 
@@ -29,8 +29,12 @@ export class HostPool {
   readonly #context: LocalContext
   #config: SshConfig | undefined
 
-  constructor(opts: RemoteOptions = {}, deps: {context?: LocalContext; config?: SshConfig} = {}) {
+  /** SSH connections that may be open at once within this process's file descriptor limit. */
+  readonly #connectionBudget: number
+
+  constructor(opts: RemoteOptions = {}, deps: {context?: LocalContext; config?: SshConfig; openFileLimit?: number} = {}) {
     this.opts = opts
+    this.#connectionBudget = connectionBudget(deps.openFileLimit ?? openFileLimit())
     this.#handshakes = new HandshakePacer(opts.maxStartups ?? DEFAULT_MAX_STARTUPS)
     this.#context = deps.context ?? localContext()
     this.#config = deps.config
@@ -62,7 +66,24 @@ export class HostPool {
   async forEach<T>(names: readonly string[], fn: (host: Host) => Promise<T>, opts: {parallel?: number} = {}): Promise<HostOutcome<T>[]> {
     // a broken ssh config fails the whole command, not each host: resolve every host first
     for (const n of names) this.get(n)
-    return fanOut(names, (name) => fn(this.get(name)), {parallel: opts.parallel ?? this.opts.parallel ?? DEFAULT_PARALLEL})
+    const budget = this.#connectionBudget
+    // connections stay open for the command; beyond the file descriptor budget, a host done with
+    // gives its connection back (reopened if used again) instead of a later host failing with EMFILE
+    const parallel = Math.min(opts.parallel ?? this.opts.parallel ?? DEFAULT_PARALLEL, budget)
+    return fanOut(names, async (name) => {
+      const host = this.get(name)
+      try {
+        return await fn(host)
+      } finally {
+        if (host instanceof SshHost && this.#hosts.size > budget && this.#openConnections() > budget - parallel) await host.disconnect()
+      }
+    }, {parallel})
+  }
+
+  #openConnections(): number {
+    let open = 0
+    for (const h of this.#hosts.values()) if (h instanceof SshHost && h.connected) open++
+    return open
   }
 
   /** The same script on every host; a non-zero exit is a failed outcome carrying exit status and stderr tail. */

@@ -32,14 +32,37 @@ export function validateCluster(conf: ClusterConf, others: readonly ClusterConf[
   const hadoopDir = hadoopConfDir(conf.env, getValue(conf, 'env.hadoop.conf.dir')?.value)
   const yarnSite = hadoopDir ? readYarnSite(hadoopDir) : undefined
   const ctx = {conf, catalog, yarnSite, others, target}
-  const findings = [...conf.notes, ...RULES.filter((rule) => !rule.targets || rule.targets.includes(target)).flatMap((rule) => rule.check(ctx))].map(bounded)
+  const all = [...conf.notes, ...RULES.filter((rule) => !rule.targets || rule.targets.includes(target)).flatMap((rule) => rule.check(ctx))]
+  const findings = collapse(all).map(bounded)
   findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0))
   return {
     confDir: conf.confDir,
     flinkVersion: conf.version?.raw,
     configFile: conf.flink.file,
     findings,
-    errors: findings.filter((f) => f.severity === 'error').length,
-    warnings: findings.filter((f) => f.severity === 'warning').length,
+    errors: all.filter((f) => f.severity === 'error').length,
+    warnings: all.filter((f) => f.severity === 'warning').length,
   }
+}
+
+/** Findings shown per rule, file and severity; 100,000 repeated lines must not make 100,000 of them. */
+export const MAX_FINDINGS_PER_RULE = 100
+
+function collapse(findings: readonly Finding[]): Finding[] {
+  const groups = new Map<string, Finding[]>()
+  for (const f of findings) {
+    const k = `${f.rule}\0${f.file ?? ''}\0${f.severity}`
+    const group = groups.get(k)
+    if (group) group.push(f)
+    else groups.set(k, [f])
+  }
+  if ([...groups.values()].every((g) => g.length <= MAX_FINDINGS_PER_RULE)) return [...findings]
+  return [...groups.values()].flatMap((group) => {
+    if (group.length <= MAX_FINDINGS_PER_RULE) return group
+    const kept = group.slice(0, MAX_FINDINGS_PER_RULE)
+    const next = group[MAX_FINDINGS_PER_RULE]!
+    return [...kept, {rule: next.rule, severity: next.severity, file: next.file, line: next.line, col: next.col,
+      message: `${group.length - MAX_FINDINGS_PER_RULE} more ${next.rule} finding(s) in this file from here on; flinkctl shows the first ${MAX_FINDINGS_PER_RULE}`,
+      hint: next.hint}]
+  })
 }

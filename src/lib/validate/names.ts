@@ -5,7 +5,7 @@ import {getValue} from '../conf/load.ts'
 import {hostEntryProblem, hostNameProblem, printable, splitUserHost, userNameProblem} from '../conf/names.ts'
 import {type Finding, where} from '../conf/types.ts'
 import {splitWords} from '../launch/shell.ts'
-import type {Rule, RuleContext} from './rules.ts'
+import type {Rule, RuleContext} from './rule-kit.ts'
 
 const HINT = 'write a plain host name or address (letters, digits, . - _ :, or [IPv6]), optionally user@host; nothing a shell would interpret'
 

@@ -133,6 +133,8 @@ const EVENT_TYPES: Record<number, ZkWatchEvent['type']> = {
 /** Internals of ConnectionManager, touched to stop a client that never connected and to notice a silent server. */
 interface RawInternals {
   socket?: Socket
+  servers?: unknown[]
+  connectTimeout?: number
   connectTimeoutHandler?: ReturnType<typeof setTimeout> | null
   findNextServer: (cb: (server: unknown) => void) => void
   onSocketData: (buf: Buffer) => void
@@ -209,6 +211,12 @@ export function connectZk(connectString: string, opts: ConnectOptions = {}): Pro
     return Promise.reject(new ZkError(`bad ZooKeeper connect string '${cs}'`, {code: 'ZK_CONNECT', hint: 'write host:port[,host:port…][/chroot]', cause}))
   }
   const stopWatchdog = installWatchdog(raw, sessionTimeoutMs)
+  // The library gives each server sessionTimeout / servers to accept the connection (3.3 s of 10 s
+  // for 3); within a shorter connect budget, one dead server tried first would use all of it and
+  // the live ones would never be asked. Share the budget between the servers instead.
+  const cm = internals(raw)
+  const servers = cm?.servers?.length ?? 1
+  if (cm && servers > 1 && typeof cm.connectTimeout === 'number') cm.connectTimeout = Math.min(cm.connectTimeout, Math.max(250, Math.floor(connectTimeoutMs / servers)))
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer)

@@ -14,7 +14,8 @@
 #   hosts.sh down [--keep-logs DIR] [--owner PID] [--force]
 #                                          kill everything on the hosts, remove namespaces, links, state;
 #                                          also cleans leftovers of a crashed run; refuses (exit 3) a ground
-#                                          another live process owns unless --force
+#                                          another live process owns unless --force; host keys
+#                                          stay in $FLINKCTL_GROUND_DIR/host-keys for the next up
 #   hosts.sh status                        hosts, addresses, whether sshd answers, processes per host
 #   hosts.sh keep-logs DIR [--all]         copy sshd/init logs and every private folder whose name contains
 #                                          "log" (--all: every private folder) to DIR/hN/<path>
@@ -28,6 +29,7 @@ set -euo pipefail
 
 GROUND_DIR=${FLINKCTL_GROUND_DIR:-/var/tmp/flinkctl-ground}
 STATE=$GROUND_DIR/hosts
+KEYS=$GROUND_DIR/host-keys   # host keys, kept across up/down (see cmd_up)
 NET=${FLINKCTL_GROUND_NET:-10.213.0}
 # A tag names a second, independent ground beside the default one (tests and benches run at once):
 # its own bridge, namespaces and veths; give it its own FLINKCTL_GROUND_DIR and FLINKCTL_GROUND_NET too.
@@ -104,10 +106,10 @@ cmd_install() {
 # in namespaces recorded at `up` (by inode) whose /run/netns entry is gone. A recorded inode is
 # trusted only while one of our inits still runs in it: nsfs inode numbers are reused.
 ground_pids() {
-  local ns f id pid named=() recorded=() ids=() list
-  for ns in $(ip netns list 2>/dev/null | awk -v p="^$NS_PREFIX" '$1 ~ p {print $1}'); do
-    named+=("$(stat -L -c 'net:[%i]' "/run/netns/$ns" 2>/dev/null || true)")
-  done
+  local ns f id pid named=() recorded=() ids=() list paths=()
+  # one stat for every namespace (a fork per host is seconds at 128 hosts, and this runs in a loop)
+  for ns in $(ip netns list 2>/dev/null | awk -v p="^$NS_PREFIX" '$1 ~ p {print $1}'); do paths+=("/run/netns/$ns"); done
+  ((${#paths[@]})) && mapfile -t named < <(stat -L -c 'net:[%i]' "${paths[@]}" 2>/dev/null || true)
   for f in "$STATE"/h*/netns.id; do
     [[ -f $f ]] || continue
     id=$(<"$f")
@@ -145,13 +147,15 @@ cleanup() {
       [[ -z $(ground_pids) ]] || log "warning: processes survived SIGKILL: $(ground_pids | tr '\n' ' ')"
     fi
   fi
-  local ns link
-  for ns in $(ip netns list 2>/dev/null | awk -v p="^$NS_PREFIX" '$1 ~ p {print $1}'); do
-    ip netns del "$ns" 2>/dev/null || log "warning: could not delete netns $ns"
-  done
-  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$VETH_PREFIX" || true); do
-    ip link del "$link" 2>/dev/null || true
-  done
+  # one ip -batch for all namespaces, one for leftover veths (-force: go on past a failing line)
+  local ns link del=()
+  for ns in $(ip netns list 2>/dev/null | awk -v p="^$NS_PREFIX" '$1 ~ p {print $1}'); do del+=("netns del $ns"); done
+  if ((${#del[@]})); then
+    printf '%s\n' "${del[@]}" | ip -force -batch - 2>/dev/null || log "warning: could not delete every netns: $(ip netns list 2>/dev/null | awk -v p="^$NS_PREFIX" '$1 ~ p {print $1}' | tr '\n' ' ')"
+  fi
+  del=()
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$VETH_PREFIX" || true); do del+=("link del $link"); done
+  ((${#del[@]} == 0)) || printf '%s\n' "${del[@]}" | ip -force -batch - 2>/dev/null || true
   ip link show "$BRIDGE" >/dev/null 2>&1 && ip link del "$BRIDGE"
   if command -v iptables >/dev/null 2>&1; then
     while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null; do :; done
@@ -196,6 +200,22 @@ cmd_down() {
 
 # ---------------------------------------------------------------------------------------------
 json_str() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+# json_str into $REPLY, without the fork of a command substitution (once per host).
+json_q() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; REPLY="\"$s\""; }
+# Unpadded base64 (ssh-keygen's SHA256: fingerprints) as lowercase hex into $HEX, in bash alone.
+b64_hex() {
+  local s=${1%%=*} map=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ bits=0 nbits=0 out= v i
+  for ((i = 0; i < ${#s}; i++)); do
+    v=${map%%"${s:i:1}"*}
+    bits=$(((bits << 6) | ${#v})) nbits=$((nbits + 6))
+    if ((nbits >= 8)); then
+      nbits=$((nbits - 8))
+      printf -v out '%s%02x' "$out" $(((bits >> nbits) & 255))
+      bits=$((bits & ((1 << nbits) - 1)))
+    fi
+  done
+  HEX=$out
+}
 
 cmd_up() {
   need_root
@@ -266,21 +286,24 @@ cmd_up() {
     printf 'PRIVATE_MODE=('; for p in "${sm[@]}"; do printf '%q ' "$p"; done; printf ')\n'
   } >"$STATE/ground.env"
 
-  # Keys: one for the bastion, one per host (generated in parallel).
+  # Keys: one for the bastion, one per host. Host keys are kept beside the state ($KEYS, which
+  # `down` leaves alone): generating 128 costs seconds of CPU on every `up`; each host's is its own.
   ssh-keygen -q -t ed25519 -N '' -C flinkctl-ground-bastion -f "$STATE/id_ed25519"
   cp "$STATE/id_ed25519.pub" "$STATE/authorized_keys"
-  local h dir
+  local h dir dirs=()
+  mkdir -p "$KEYS"
   for ((i = 1; i <= n; i++)); do
-    dir=$STATE/h$i
-    mkdir -p "$dir/fs"
-    ssh-keygen -q -t ed25519 -N '' -C "h$i" -f "$dir/ssh_host_ed25519_key" &
+    dirs+=("$STATE/h$i/fs")
+    [[ -s $KEYS/h$i && -s $KEYS/h$i.pub ]] && continue
+    { rm -f "$KEYS/h$i" "$KEYS/h$i.pub"; ssh-keygen -q -t ed25519 -N '' -C "h$i" -f "$KEYS/h$i" </dev/null; } &
   done
+  mkdir -p "${dirs[@]}"
   wait
 
   # Name resolution inside the hosts (each gets its own writable copy, bind-mounted on /etc/hosts).
   {
     printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s.1\tbastion\n' "$NET"
-    for ((i = 1; i <= n; i++)); do printf '%s\th%d\n' "$(host_ip "$i")" "$i"; done
+    for ((i = 1; i <= n; i++)); do printf '%s.%d\th%d\n' "$NET" $((10 + i)) "$i"; done
   } >"$STATE/etc-hosts"
 
   # The login shell's start-up file as on a fresh host: bash reads ~/.bashrc for every ssh command,
@@ -290,7 +313,7 @@ cmd_up() {
 
   : >"$STATE/known_hosts"
   {
-    for ((i = 1; i <= n; i++)); do printf 'Host h%d\n  HostName %s\n' "$i" "$(host_ip "$i")"; done
+    for ((i = 1; i <= n; i++)); do printf 'Host h%d\n  HostName %s.%d\n' "$i" "$NET" $((10 + i)); done
     cat <<EOF
 Host *
   User root
@@ -307,50 +330,54 @@ Host *
 EOF
   } >"$STATE/ssh_config"
 
-  local ip
+  # Per host, with builtins only (a fork per file per host is seconds at 128 hosts); the private
+  # folders are then made, seeded and given their modes with one command per folder for all hosts.
+  local ip etc_hosts kt kb
+  etc_hosts=$(<"$STATE/etc-hosts")
   for ((i = 1; i <= n; i++)); do
-    h=h$i dir=$STATE/$h ip=$(host_ip "$i")
-    chmod 600 "$dir/ssh_host_ed25519_key"
-    printf '%s,%s %s\n' "$h" "$ip" "$(cut -d' ' -f1,2 "$dir/ssh_host_ed25519_key.pub")" >>"$STATE/known_hosts"
-    cp "$STATE/etc-hosts" "$dir/hosts"
+    h=h$i dir=$STATE/$h ip=$NET.$((10 + i))
+    read -r kt kb _ <"$KEYS/$h.pub"
+    printf '%s,%s %s %s\n' "$h" "$ip" "$kt" "$kb" >>"$STATE/known_hosts"
+    printf '%s\n' "$etc_hosts" >"$dir/hosts"
     printf '%s\n' "$h" >"$dir/hostname"
-    cat >"$dir/sshd_config" <<EOF
-Port 22
-ListenAddress 0.0.0.0
-HostKey $dir/ssh_host_ed25519_key
-PidFile $dir/sshd.pid
-AuthorizedKeysFile $STATE/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-PermitRootLogin prohibit-password
-# The state dir sits under /var/tmp (mode 1777), which StrictModes would reject.
-StrictModes no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-X11Forwarding no
-MaxSessions 64
-MaxStartups 100:30:200
-AcceptEnv LANG LC_*
-Subsystem sftp internal-sftp
-LogLevel INFO
-EOF
-    # Private folders: seeded copy of the shared one, or empty.
-    local k
-    for k in "${!sp[@]}"; do
-      p=${sp[k]}
-      mkdir -p "$dir/fs$p"
-      if [[ ${sm[k]} == seed && -d $p ]]; then
-        cp -a "$p/." "$dir/fs$p/"
-        chmod --reference="$p" "$dir/fs$p"; chown --reference="$p" "$dir/fs$p"
-      elif [[ $p == /tmp || $p == /var/tmp ]]; then
-        chmod 1777 "$dir/fs$p"
-      elif [[ -d $p ]]; then
-        chmod --reference="$p" "$dir/fs$p"; chown --reference="$p" "$dir/fs$p"
-      fi
-    done
+    printf '%s\n' >"$dir/sshd_config" \
+      'Port 22' \
+      'ListenAddress 0.0.0.0' \
+      "HostKey $KEYS/$h" \
+      "PidFile $dir/sshd.pid" \
+      "AuthorizedKeysFile $STATE/authorized_keys" \
+      'PubkeyAuthentication yes' \
+      'PasswordAuthentication no' \
+      'KbdInteractiveAuthentication no' \
+      'UsePAM no' \
+      'PermitRootLogin prohibit-password' \
+      '# The state dir sits under /var/tmp (mode 1777), which StrictModes would reject.' \
+      'StrictModes no' \
+      'UseDNS no' \
+      'PrintMotd no' \
+      'PrintLastLog no' \
+      'X11Forwarding no' \
+      'MaxSessions 64' \
+      'MaxStartups 100:30:200' \
+      'AcceptEnv LANG LC_*' \
+      'Subsystem sftp internal-sftp' \
+      'LogLevel INFO'
+  done
+  # Private folders: seeded copy of the shared one, or empty.
+  local k targets
+  for k in "${!sp[@]}"; do
+    p=${sp[k]} targets=()
+    for ((i = 1; i <= n; i++)); do targets+=("$STATE/h$i/fs$p"); done
+    mkdir -p "${targets[@]}"
+    if [[ ${sm[k]} == seed && -d $p ]]; then
+      for ((i = 1; i <= n; i++)); do cp -a "$p/." "$STATE/h$i/fs$p/" & done
+      wait
+      chmod --reference="$p" "${targets[@]}"; chown --reference="$p" "${targets[@]}"
+    elif [[ $p == /tmp || $p == /var/tmp ]]; then
+      chmod 1777 "${targets[@]}"
+    elif [[ -d $p ]]; then
+      chmod --reference="$p" "${targets[@]}"; chown --reference="$p" "${targets[@]}"
+    fi
   done
   # Mount points must exist (unless nested in another private path: then they are made inside it).
   local k j nested
@@ -377,38 +404,56 @@ EOF
     done
   } | ip -batch -
   for ((i = 1; i <= n; i++)); do
-    printf 'link set lo up\naddr add %s/24 dev eth0\nlink set eth0 up\n' "$(host_ip "$i")" |
+    printf 'link set lo up\naddr add %s.%d/24 dev eth0\nlink set eth0 up\n' "$NET" $((10 + i)) |
       ip -n "${NS_PREFIX}h$i" -batch - &
   done
   wait
-  for ((i = 1; i <= n; i++)); do
-    stat -L -c 'net:[%i]' "/run/netns/${NS_PREFIX}h$i" >"$STATE/h$i/netns.id"
-  done
+  local ns_ids=() id
+  for ((i = 1; i <= n; i++)); do ns_ids+=("/run/netns/${NS_PREFIX}h$i"); done
+  i=0
+  while read -r id; do i=$((i + 1)); printf '%s\n' "$id" >"$STATE/h$i/netns.id"; done < <(stat -L -c 'net:[%i]' "${ns_ids[@]}")
+  ((i == n)) || die "could not read the network namespaces of the hosts"
 
   # Boot: netns (ip netns exec) -> new UTS, mount and PID namespaces (unshare) -> _boot as pid 1.
+  # $! is unshare's parent, which stays in the host's netns until the host goes down.
+  local boot=()
   for ((i = 1; i <= n; i++)); do
     setsid ip netns exec "${NS_PREFIX}h$i" \
       unshare --uts --mount --propagation private --pid --fork --mount-proc -- \
       /bin/bash "$SELF" _boot "$i" </dev/null >>"$STATE/h$i/init.log" 2>&1 9>&- &
+    boot[i]=$!
   done
 
-  # Ready = every sshd sends its banner over the bridge (cheap, no fork), and our key logs in on the
-  # first and last host (a full login for all 32 costs seconds of CPU on a small runner).
-  local deadline=$((SECONDS + 30)) pending=() still line
+  # Ready = sshd listens on port 22 in the host's netns (its /proc/<pid>/net/tcp, read without a
+  # fork and without a connection: each banner read would cost the host an sshd fork and re-exec),
+  # and our key logs in on the first and last host (a login for every host costs seconds of CPU).
+  # Hosts boot on the same few cores, so the deadline grows with their number.
+  local limit=$((30 + n / 4)) pending=() still
+  local deadline=$((SECONDS + limit))
+  listening() {
+    local sl local_addr rem st rest
+    while read -r sl local_addr rem st rest; do
+      [[ $local_addr == 00000000:0016 && $st == 0A ]] && return 0
+    done <"/proc/$1/net/tcp"
+    return 1
+  } 2>/dev/null
   for ((i = 1; i <= n; i++)); do pending+=("$i"); done
   while :; do
     still=()
     for i in "${pending[@]}"; do
-      if read -t 2 -r line 2>/dev/null </dev/tcp/"$(host_ip "$i")"/22 && [[ $line == SSH-* ]]; then :; else still+=("$i"); fi
+      listening "${boot[i]}" || still+=("$i")
     done
     pending=("${still[@]+"${still[@]}"}")
     ((${#pending[@]})) || break
-    if ((SECONDS > deadline)); then
-      for i in "${pending[@]}"; do
+    local dead=()
+    for i in "${pending[@]}"; do [[ -e /proc/${boot[i]} ]] || dead+=("$i"); done
+    if ((${#dead[@]})) || ((SECONDS > deadline)); then
+      for i in "${dead[@]:-${pending[@]}}"; do
         log "h$i did not come up; init.log / sshd.log:"
         tail -n 20 "$STATE/h$i/init.log" "$STATE/h$i/sshd.log" >&2 2>/dev/null || true
       done
-      die "sshd on hosts ${pending[*]} not answering after 30s (state kept in $STATE; run 'down')"
+      ((${#dead[@]})) && die "hosts ${dead[*]} stopped while booting (state kept in $STATE; run 'down')"
+      die "sshd on hosts ${pending[*]} not listening after ${limit}s (state kept in $STATE; run 'down')"
     fi
     sleep 0.1
   done
@@ -430,13 +475,18 @@ EOF
     local sep=
     for k in "${!sp[@]}"; do printf '%s{"path": %s, "mode": "%s"}' "$sep" "$(json_str "${sp[k]}")" "${sm[k]}"; sep=', '; done
     printf '],\n  "hosts": [\n'
+    # one ssh-keygen for every host's SHA-256 fingerprint (known_hosts order: h1..hN), as hex
+    local fps=() fp
+    while read -r _ fp _; do fps+=("${fp#SHA256:}"); done < <(ssh-keygen -l -E sha256 -f "$STATE/known_hosts")
+    ((${#fps[@]} == n)) || die "ssh-keygen could not read $STATE/known_hosts"
     sep=
     for ((i = 1; i <= n; i++)); do
-      local key hex
-      key=$(cut -d' ' -f1,2 "$STATE/h$i/ssh_host_ed25519_key.pub")
-      hex=$(cut -d' ' -f2 <<<"$key" | base64 -d | sha256sum | cut -d' ' -f1)
-      printf '%s    {"name": "h%d", "ip": "%s", "netns": "%sh%d", "hostKey": "%s", "hostKeySha256": "%s", "dir": %s}' \
-        "$sep" "$i" "$(host_ip "$i")" "$NS_PREFIX" "$i" "$key" "$hex" "$(json_str "$STATE/h$i")"
+      local kt kb
+      read -r kt kb _ <"$KEYS/h$i.pub"
+      b64_hex "${fps[i - 1]}"
+      json_q "$STATE/h$i"
+      printf '%s    {"name": "h%d", "ip": "%s.%d", "netns": "%sh%d", "hostKey": "%s %s", "hostKeySha256": "%s", "dir": %s}' \
+        "$sep" "$i" "$NET" $((10 + i)) "$NS_PREFIX" "$i" "$kt" "$kb" "$HEX" "$REPLY"
       sep=$',\n'
     done
     printf '\n  ]\n}\n'

@@ -7,6 +7,11 @@ import {after, afterEach, before, describe, it} from 'node:test'
 import {type Ground, groundInstall, groundUp, run, skipUnlessRoot} from '../../helpers/ground-hosts.ts'
 
 const sh = (script: string) => run('bash', ['-c', script])
+// the names hosts.sh gives this ground (FLINKCTL_GROUND_TAG runs one beside the default one)
+const tag = process.env.FLINKCTL_GROUND_TAG ?? ''
+const ns = `flk${tag}-`
+const veth = `flkv${tag}-`
+const bridge = `flkbr${tag || '0'}`
 /** True while the process exists and is not a zombie (reparented orphans may wait for a reaper). */
 async function alive(pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
@@ -14,18 +19,18 @@ async function alive(pid: number): Promise<boolean> {
 }
 
 async function leftovers(stateDir: string) {
-  const netns = (await sh('ip netns list')).stdout.split('\n').filter((l) => l.startsWith('flk-'))
-  const bridge = (await sh('ip link show flkbr0')).code === 0
+  const netns = (await sh('ip netns list')).stdout.split('\n').filter((l) => l.startsWith(ns))
+  const bridgeUp = (await sh(`ip link show ${bridge}`)).code === 0
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
     .split('\n')
-    .filter((l) => l.includes(stateDir) || l.includes('/run/netns/flk-'))
+    .filter((l) => l.includes(stateDir) || l.includes(`/run/netns/${ns}`))
   const procs: string[] = []
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
     if (cmdline.includes(stateDir)) procs.push(`${pid} ${cmdline.replaceAll('\0', ' ')}`)
   }
-  return {bridge, mounts, netns, procs, state: existsSync(stateDir)}
+  return {bridge: bridgeUp, mounts, netns, procs, state: existsSync(stateDir)}
 }
 
 describe('test ground: SSH hosts in namespaces', {skip: skipUnlessRoot(), timeout: 180_000}, () => {
@@ -153,19 +158,23 @@ describe('test ground: SSH hosts in namespaces', {skip: skipUnlessRoot(), timeou
     await rm(`${stateDir}/ground.env`)
     for (const h of ground.hosts) await rm(`${h.dir}/netns.id`)
     const stale = await sh(
-      'ip netns add flk-h29 && ip link add flkv-h29 type veth peer name eth0 netns flk-h29 && ' +
-        '{ setsid ip netns exec flk-h29 sleep 600 </dev/null >/dev/null 2>&1 & echo $!; }',
+      `ip netns add ${ns}h29 && ip link add ${veth}h29 type veth peer name eth0 netns ${ns}h29 && ` +
+        `{ setsid ip netns exec ${ns}h29 sleep 600 </dev/null >/dev/null 2>&1 & echo $!; }`,
     )
     assert.equal(stale.code, 0, stale.stderr)
     const stalePid = Number(stale.stdout.trim())
     const oldSshd = (await sh(`ip netns pids ${ground.hosts[0]!.netns}`)).stdout.trim().split('\n').map(Number)
+    const oldKey = ground.hosts[1]!.hostKey
 
     ground = await groundUp({hosts: 2, private: ['/tmp']})
+    // host keys are kept between grounds (generating one per host is seconds at 128 hosts), each its own
+    assert.equal(ground.hosts[1]!.hostKey, oldKey)
+    assert.notEqual(ground.hosts[0]!.hostKey, ground.hosts[1]!.hostKey)
     assert.equal((await ground.ssh('h2', 'hostname')).stdout, 'h2\n')
     assert.equal(await alive(stalePid), false, 'process in the stale namespace was killed')
     for (const pid of oldSshd) assert.equal(await alive(pid), false, `process ${pid} of the crashed ground was killed`)
-    assert.equal((await sh('ip netns list | grep -c "^flk-h29"')).stdout.trim(), '0')
-    assert.equal((await sh('ip link show flkv-h29')).code, 1)
+    assert.equal((await sh(`ip netns list | grep -c "^${ns}h29"`)).stdout.trim(), '0')
+    assert.equal((await sh(`ip link show ${veth}h29`)).code, 1)
 
     await ground.down()
     assert.deepEqual(await leftovers(stateDir), {bridge: false, mounts: [], netns: [], procs: [], state: false})

@@ -104,6 +104,8 @@ const FAIL: Case[] = [
   {rule: 'CONF-DUPLICATE-KEY', files: {'conf/config.yaml': cfg('high-availability:\n  cluster-id: /again\n')}, at: ['config.yaml', 10], severity: 'error'},
   {rule: 'CONF-DUPLICATE-KEY', files: {'conf/config.yaml': null, 'conf/flink-conf.yaml': 'rest.port: 8081\nrest.port: 8082\n'}, at: ['flink-conf.yaml', 2], severity: 'warning'},
   {rule: 'CONF-YAML-SYNTAX', files: {'conf/config.yaml': 'a: [1, 2\nb: c\n'}},
+  {rule: 'CONF-YAML-LIMIT', files: {'conf/config.yaml': `a: ${'['.repeat(600)}${']'.repeat(600)}\n`}, at: ['config.yaml', 1], severity: 'error'},
+  {rule: 'CONF-ENCODING', files: {'conf/config.yaml': 'rest.port: 8081\nrest.address: caf\u0000\n'}, at: ['config.yaml', 2], severity: 'error', says: 'U+0000'},
   {rule: 'CONF-SKIPPED-LINE', files: {'conf/config.yaml': null, 'conf/flink-conf.yaml': 'rest.port:8081\n'}, at: ['flink-conf.yaml', 1], says: 'rest.port: 8081'},
   {rule: 'CONF-HASH-IN-VALUE', files: {'conf/config.yaml': null, 'conf/flink-conf.yaml': 'security.ssl.internal.key-password: ab#cd\n'}, at: ['flink-conf.yaml', 1]},
   {rule: 'CONF-FILE-SHADOWED', version: '1.20.1', files: {'conf/flink-conf.yaml': 'rest.port: 8081\n'}, at: ['config.yaml', 1]},

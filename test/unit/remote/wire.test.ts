@@ -1,8 +1,11 @@
-// Handshake pacing (src/lib/remote/wire.ts): a fan-out never has more SSH connections before
-// authentication than maxStartups, whatever --parallel says, so an sshd (or the bastion every
-// ProxyCommand goes through) with MaxStartups 10 never drops one. Checked against an in-process
-// sshd that is slow to authenticate and counts its unauthenticated connections.
+// src/lib/remote/wire.ts. Handshake pacing: a fan-out never has more SSH connections before
+// authentication to one sshd than maxStartups, whatever --parallel says, so an sshd (or the
+// bastion every ProxyCommand goes through) with MaxStartups 10 never drops one; checked against an
+// in-process sshd that is slow to authenticate and counts its unauthenticated connections. The
+// file descriptor budget: a fan-out over more hosts than the limit allows connections for still
+// reaches every host (a child process under prlimit).
 import assert from 'node:assert/strict'
+import {execFile, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -75,6 +78,7 @@ describe('HostPool paces SSH handshakes', () => {
   let dir: string
   let sshd: FakeSshd
   let clientKey: string
+  let clientPub: string
   const context = (): LocalContext => ({home: dir, user: 'tester', hostname: 'testbox', uid: 1000, env: {}})
 
   before(async () => {
@@ -82,8 +86,9 @@ describe('HostPool paces SSH handshakes', () => {
     const kp = keyPair()
     clientKey = join(dir, 'id_test')
     writeFileSync(clientKey, kp.private, {mode: 0o600})
+    clientPub = kp.public
     // slow logins: without pacing, every connection of the fan-out would wait here at once
-    sshd = await startFakeSshd({authorizedKey: kp.public, authDelayMs: 150})
+    sshd = await startFakeSshd({authorizedKey: kp.public, authDelayMs: 300})
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n`)
   })
   after(async () => {
@@ -98,7 +103,7 @@ describe('HostPool paces SSH handshakes', () => {
       `Host w*\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User tester\n  IdentityFile ${clientKey}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  GlobalKnownHostsFile none\n`,
       {context: context(), file: 'test-config'},
     )
-    return new HostPool({connectTimeoutMs: 10_000, ...opts}, {context: context(), config})
+    return new HostPool({connectTimeoutMs: 20_000, ...opts}, {context: context(), config})
   }
 
   const fanOutOnce = async (opts: {parallel: number; maxStartups?: number}) => {
@@ -125,5 +130,30 @@ describe('HostPool paces SSH handshakes', () => {
     assert.equal(DEFAULT_MAX_STARTUPS, 10)
     const most = await fanOutOnce({parallel: 24})
     assert.ok(most <= DEFAULT_MAX_STARTUPS, `${most} unauthenticated connections at once`)
+  })
+
+  const prlimit = spawnSync('prlimit', ['--version']).status === 0
+  it('reaches every host when the file descriptor limit holds fewer connections than hosts', {skip: prlimit ? false : 'no prlimit here'}, async () => {
+    // an sshd that logs in at once: the budget makes this fan-out nearly serial
+    const quick = await startFakeSshd({authorizedKey: clientPub})
+    after(() => quick.stop())
+    writeFileSync(join(dir, 'known_hosts_quick'), `[127.0.0.1]:${quick.port} ${quick.hostKeyLine}\n`)
+    const cfg = join(dir, 'ssh_config')
+    writeFileSync(cfg, `Host w*\n  HostName 127.0.0.1\n  Port ${quick.port}\n  User tester\n  IdentityFile ${clientKey}\n  UserKnownHostsFile ${join(dir, 'known_hosts_quick')}\n  GlobalKnownHostsFile none\n`)
+    const pool = new URL('../../../src/lib/remote/pool.ts', import.meta.url).href
+    const child = `import {HostPool} from ${JSON.stringify(pool)}
+const pool = new HostPool({sshConfigFile: ${JSON.stringify(cfg)}, parallel: 32, connectTimeoutMs: 20000})
+const names = Array.from({length: 32}, (_, i) => 'w' + (i + 1))
+const out = await pool.forEach(names, (h) => h.run(['true']))
+await pool.close()
+console.log(JSON.stringify(out.filter((o) => !o.ok).map((o) => o.host + ': ' + o.error.message)))`
+    // 48 descriptors: Node itself takes ~24, so 32 connections at once would fail with EMFILE
+    // (asynchronously: the sshd it talks to runs in this process)
+    const r = await new Promise<{status: number; stdout: string; stderr: string}>((resolve) => {
+      execFile('prlimit', ['--nofile=48:48', process.execPath, '--input-type=module', '-e', child], {encoding: 'utf8', env: {...process.env, SSH_AUTH_SOCK: ''}, timeout: 120_000},
+        (err, stdout, stderr) => resolve({status: err ? Number(err.code ?? 1) : 0, stdout, stderr}))
+    })
+    assert.equal(r.status, 0, r.stderr)
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), [], 'no host failed')
   })
 })
