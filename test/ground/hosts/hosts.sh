@@ -58,6 +58,18 @@ with_lock() {
 # Start time of a process (jiffies since boot), to tell a live owner from a reused pid.
 proc_start() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; printf '%s' "${20}"; }
 
+# Exit 3 when the ground is owned by a live process other than $1 (pid and start time match).
+refuse_if_owned() {
+  [[ -f $STATE/ground.env ]] || return 0
+  local prev
+  prev=$(source "$STATE/ground.env" && printf '%s %s' "${OWNER_PID:-}" "${OWNER_START:-}") || true
+  set -- "$1" "$2" $prev
+  if [[ -n ${3:-} && $3 != "$1" && $(proc_start "$3" || true) == "${4:-}" ]]; then
+    log "the ground in $STATE is owned by live process $3: $2"
+    exit 3
+  fi
+}
+
 load_env() { [[ -f $STATE/ground.env ]] && source "$STATE/ground.env"; }
 
 # ---------------------------------------------------------------------------------------------
@@ -185,15 +197,7 @@ cmd_down() {
   done
   with_lock
   # as `up`: a ground a live process owns is not another caller's to remove
-  if [[ -f $STATE/ground.env && -z $force ]]; then
-    local prev
-    prev=$(source "$STATE/ground.env" && printf '%s %s' "${OWNER_PID:-}" "${OWNER_START:-}") || true
-    set -- $prev
-    if [[ -n ${1:-} && $1 != "$owner" && $(proc_start "$1" || true) == "${2:-}" ]]; then
-      log "the ground in $STATE is owned by live process $1: not removing it (pass --force, or set FLINKCTL_GROUND_DIR/TAG/NET for a ground of your own)"
-      exit 3
-    fi
-  fi
+  [[ -n $force ]] || refuse_if_owned "$owner" "not removing it (pass --force, or set FLINKCTL_GROUND_DIR/TAG/NET for a ground of your own)"
   if [[ -n $keep && -d $STATE ]]; then cmd_keep_logs "$keep" || log "warning: keep-logs failed"; fi
   cleanup
 }
@@ -262,15 +266,7 @@ cmd_up() {
 
   with_lock
   # A ground owned by another live process (e.g. a parallel test file) is not ours to replace.
-  if [[ -f $STATE/ground.env && -z $force ]]; then
-    local prev
-    prev=$(source "$STATE/ground.env" && printf '%s %s' "${OWNER_PID:-}" "${OWNER_START:-}") || true
-    set -- $prev
-    if [[ -n ${1:-} && $1 != "$owner" && $(proc_start "$1" || true) == "${2:-}" ]]; then
-      log "a ground owned by live process $1 is up (run tests that use it one at a time, or pass --force)"
-      exit 3
-    fi
-  fi
+  [[ -n $force ]] || refuse_if_owned "$owner" "run tests that use it one at a time, or pass --force"
   cleanup
 
   # The subnet must be ours alone.
