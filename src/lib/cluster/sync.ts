@@ -83,9 +83,9 @@ async function filesOn(session: Session, name: string, req: LogsRequest): Promis
 /** logs: the last N lines of every daemon log on every host (one round trip per host for the list, one for the text). */
 export async function collectLogs(session: Session, req: LogsRequest): Promise<{hosts: HostLogs[]; exit: ExitCodeValue}> {
   const names = confHosts(session, req.hosts)
-  const outcomes = await session.pool.forEach(names, async ({name}) => {
-    const files = await filesOn(session, name, req)
-    return tailLogs(session.pool.get(name), files, {lines: req.lines})
+  const outcomes = await session.pool.forEach(names, async (host) => {
+    const files = await filesOn(session, host.name, req)
+    return tailLogs(host, files, {lines: req.lines})
   }, {parallel: session.parallel})
   const hosts = outcomes.map((o) => o.ok ? {host: o.host, ok: true, files: o.value!} : {host: o.host, ok: false, error: o.error, files: []})
   return {hosts, exit: exitFor(hosts.filter((h) => !h.ok).length, hosts.length)}
@@ -94,13 +94,13 @@ export async function collectLogs(session: Session, req: LogsRequest): Promise<{
 /** logs -f: follows every matching log on every host until the signal aborts. */
 export async function followAllLogs(session: Session, req: LogsRequest, signal: AbortSignal, onLine: (host: string, file: LogFile, line: string) => void): Promise<{exit: ExitCodeValue}> {
   const names = confHosts(session, req.hosts)
-  const outcomes = await session.pool.forEach(names, async ({name}) => {
-    const files = await filesOn(session, name, req)
+  const outcomes = await session.pool.forEach(names, async (host) => {
+    const files = await filesOn(session, host.name, req)
     if (files.length === 0) {
-      session.emit({level: 'warn', host: name, message: 'no daemon logs to follow'})
+      session.emit({level: 'warn', host: host.name, message: 'no daemon logs to follow'})
       return
     }
-    await followLogs(session.pool.get(name), files, {lines: req.lines, signal, onLine, onNotice: (h, m) => session.emit({level: 'warn', host: h, message: m})})
+    await followLogs(host, files, {lines: req.lines, signal, onLine, onNotice: (h, m) => session.emit({level: 'warn', host: h, message: m})})
   }, {parallel: Math.max(names.length, 1)})
   for (const o of outcomes) if (!o.ok) session.emit({level: 'error', host: o.host, message: o.error!.message})
   return {exit: exitFor(outcomes.filter((o) => !o.ok).length, outcomes.length)}

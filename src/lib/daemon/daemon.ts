@@ -4,7 +4,8 @@ import {ExitCode} from '../errors.ts'
 import {DAEMON_MAIN_CLASSES, type LaunchPlan} from '../launch/plan.ts'
 import {assertOk, HostError, type ExecResult, type Host} from '../remote/host.ts'
 import {LocalHost} from '../remote/local.ts'
-import {forgetScript, foregroundScript, startScript, statusScript, stopScript, type ScriptPlan} from './scripts.ts'
+import {statusScript} from './process-scripts.ts'
+import {forgetScript, foregroundScript, startScript, stopScript, type ScriptPlan} from './scripts.ts'
 import type {
   DaemonStatus, DroppedEntry, ForegroundOptions, PidEntryStatus, StartedInstance, StartOptions, StartResult,
   StatusSpec, StopOutcome, StopRequest, StopResult,

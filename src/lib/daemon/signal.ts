@@ -1,7 +1,7 @@
 // Finding one daemon process and signalling exactly it: what a failover drill needs to kill a
 // leader, and what nothing else may do (stop goes through the pid file; this goes by pid + class).
 import {assertOk, type Host} from '../remote/host.ts'
-import {processesScript, signalScript} from './scripts.ts'
+import {processesScript, signalScript} from './process-scripts.ts'
 
 export interface DaemonProcess {
   pid: number

@@ -4,25 +4,25 @@
 import {getValue} from '../conf/load.ts'
 import {hostEntryProblem, hostNameProblem, printable, splitUserHost, userNameProblem} from '../conf/names.ts'
 import {type Finding, where} from '../conf/types.ts'
-import {splitWords} from '../launch/shell.ts'
+import {remoteOptionsFromSshOpts} from '../remote/ssh-opts.ts'
 import type {Rule, RuleContext} from './rule-kit.ts'
 
 const HINT = 'write a plain host name or address (letters, digits, . - _ :, or [IPv6]), optionally user@host; nothing a shell would interpret'
 
+/** The names env.ssh.opts hands to ssh, read by the parser the SSH layer uses (unusable options are its error to report). */
 function sshOptNames(text: string): {what: string; kind: 'user' | 'host' | 'hops'; value: string}[] {
-  const words = splitWords(text)
+  let opts
+  try {
+    opts = remoteOptionsFromSshOpts(text)
+  } catch {
+    return []
+  }
   const out: {what: string; kind: 'user' | 'host' | 'hops'; value: string}[] = []
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!
-    const flag = /^-([lJo])(.*)$/.exec(w)
-    if (!flag) continue
-    const arg = flag[2] !== '' ? flag[2]! : (words[++i] ?? '')
-    if (flag[1] === 'l') out.push({what: '-l', kind: 'user', value: arg})
-    else if (flag[1] === 'J') out.push({what: '-J', kind: 'hops', value: arg})
-    else {
-      const m = /^(User|HostName|ProxyJump)=(.*)$/i.exec(arg)
-      if (m) out.push({what: `-o ${m[1]}`, kind: m[1]!.toLowerCase() === 'user' ? 'user' : m[1]!.toLowerCase() === 'hostname' ? 'host' : 'hops', value: m[2]!})
-    }
+  if (opts.user !== undefined) out.push({what: '-l', kind: 'user', value: opts.user})
+  if (opts.proxyJump !== undefined) out.push({what: '-J', kind: 'hops', value: opts.proxyJump})
+  for (const [key, value] of Object.entries(opts.extraOptions ?? {})) {
+    const k = key.toLowerCase()
+    if (k === 'user' || k === 'hostname' || k === 'proxyjump') out.push({what: `-o ${key}`, kind: k === 'user' ? 'user' : k === 'hostname' ? 'host' : 'hops', value})
   }
   return out
 }

@@ -91,6 +91,8 @@ const FAIL: Case[] = [
   {rule: 'HOST-NAME', files: {'conf/workers': 'x|y@tm1\n'}, at: ['workers', 1], says: 'user name'},
   {rule: 'HOST-NAME', files: {'conf/config.yaml': cfg('env.ssh.opts: -l $(id) -p 22\n')}, at: ['config.yaml', 9], says: '-l'},
   {rule: 'HOST-NAME', files: {'conf/config.yaml': cfg('env.ssh.opts: -J ok,bad&host\n')}, at: ['config.yaml', 9], says: '-J'},
+  // read by the SSH layer's own parser: a bundle of flags (-ql) names the user as -l does
+  {rule: 'HOST-NAME', files: {'conf/config.yaml': cfg('env.ssh.opts: -ql$(id) -p 22\n')}, at: ['config.yaml', 9], says: '-l'},
   // as a YARN session
   onYarn({rule: 'YARN-ATTEMPTS', files: {'conf/config.yaml': yarnCfg('yarn.application-attempts: 1\n')}, at: ['config.yaml', 8], severity: 'error', says: 'YARN will not restart the JobManager'}),
   onYarn({rule: 'YARN-ATTEMPTS', files: {}, site: {'yarn.resourcemanager.am.max-attempts': '1'}, severity: 'error', says: 'never restarted'}),
