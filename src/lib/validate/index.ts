@@ -10,6 +10,10 @@ export type {Rule, RuleContext, QuorumEntry} from './rules.ts'
 export interface ValidationReport {
   confDir: string
   flinkVersion: string | undefined
+  /** Where the version came from: --flink-version, or the Flink home's lib/flink-dist jar. */
+  versionSource: 'flag' | 'dist-jar' | undefined
+  /** The catalogued release the keys were checked against, e.g. "1.18". */
+  catalogRelease: string | undefined
   configFile: string | undefined
   findings: Finding[]
   errors: number
@@ -38,6 +42,8 @@ export function validateCluster(conf: ClusterConf, others: readonly ClusterConf[
   return {
     confDir: conf.confDir,
     flinkVersion: conf.version?.raw,
+    versionSource: conf.version?.detectedFrom,
+    catalogRelease: catalog?.line,
     configFile: conf.flink.file,
     findings,
     errors: all.filter((f) => f.severity === 'error').length,

@@ -1,10 +1,13 @@
 // Keys: unknown, deprecated, removed, of the wrong type; no config file at all.
 import {join} from 'node:path'
-import {type OptionInfo} from '../conf/catalog.ts'
+import {aliasLines, catalogLines, keyLines, type OptionInfo} from '../conf/catalog.ts'
 import {atLeast, below, KEY_ALIASES} from '../conf/keys.ts'
 import {isBareInteger, MEMORY_UNIT_HINT, DURATION_UNIT_HINT, parseDuration, parseMemorySize} from '../conf/sizes.ts'
-import {type Finding} from '../conf/types.ts'
+import {type ConfigEntry, type Finding} from '../conf/types.ts'
 import {version, at, finding, value, type Rule, type RuleContext} from './rule-kit.ts'
+import {suggestKeyDetailed} from './suggest.ts'
+
+export {suggestKey} from './suggest.ts'
 
 
 const FREE_FORM_PREFIXES = [
@@ -15,6 +18,16 @@ const FREE_FORM_PREFIXES = [
   'python.', 'external-resource.', 'historyserver.', 'resourcemanager.', 'rest.flamegraph.', 'execution.',
 ]
 
+/**
+ * Families a plugin or Flink reads by prefix, whatever options a release declares: the S3, Azure,
+ * GCS and Hadoop file systems mirror `s3.*` & co. into their own configuration, reporters and env
+ * maps take any suffix. A key of theirs that some release declares is not "later" or "removed" elsewhere.
+ */
+export const PREFIX_READ = ['s3.', 's3a.', 'fs.', 'gs.', 'azure.', 'presto.', 'hive.', 'flink.hadoop.', 'flink.yarn.',
+  'metrics.reporter.', 'traces.reporter.', 'events.reporter.', 'env.java.opts.', 'containerized.master.env.',
+  'containerized.taskmanager.env.', 'pipeline.global-job-parameters.', 'external-resource.', 'plugin.']
+export const readByPrefix = (key: string): boolean => PREFIX_READ.some((p) => key.startsWith(p))
+
 /** Keys read only by Flink's shell scripts, which no option class declares. */
 const SCRIPT_KEYS = new Set([
   'env.java.home', 'env.java.opts', 'env.java.opts.all', 'env.java.default-opts.all', 'env.java.opts.jobmanager',
@@ -24,136 +37,104 @@ const SCRIPT_KEYS = new Set([
   'env.hbase.conf.dir', 'zookeeper.heap.mb', 'taskmanager.compute.numa', 'high-availability', 'recovery.mode',
 ])
 
-/**
- * Optimal-string-alignment distance (Levenshtein plus adjacent swaps), in three rolling rows. It
- * stops early once every cell of two consecutive rows reaches `cutoff`: no later row can go
- * below it, and a candidate that far off cannot win. (A full matrix per candidate made 95,000
- * unknown keys take 150 s.)
- */
-function editDistance(a: string, b: string, cutoff = Infinity): number {
-  const width = b.length + 1
-  if (rows.length < 3 * width) rows = new Int32Array(3 * width * 2)
-  let prev2 = 0
-  let prev = width
-  let cur = 2 * width
-  for (let j = 0; j < width; j++) rows[prev + j] = j
-  let prevMin = 0
-  for (let i = 1; i <= a.length; i++) {
-    rows[cur] = i
-    let rowMin = i
-    const ai = a.charCodeAt(i - 1)
-    for (let j = 1; j <= b.length; j++) {
-      const bj = b.charCodeAt(j - 1)
-      let v = Math.min(rows[prev + j]! + 1, rows[cur + j - 1]! + 1, rows[prev + j - 1]! + (ai === bj ? 0 : 1))
-      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) v = Math.min(v, rows[prev2 + j - 2]! + 1)
-      rows[cur + j] = v
-      if (v < rowMin) rowMin = v
-    }
-    if (rowMin >= cutoff && prevMin + 1 >= cutoff) return cutoff
-    prevMin = rowMin
-    const t = prev2
-    prev2 = prev
-    prev = cur
-    cur = t
+const knownSets = new WeakMap<object, Set<string>>()
+const noCatalog = {}
+/** The keys the target line declares, plus script-only keys and the hand-kept aliases' targets; cached per catalog. */
+export function knownKeys(ctx: RuleContext): Set<string> {
+  const owner = ctx.catalog ?? noCatalog
+  let keys = knownSets.get(owner)
+  if (!keys) {
+    keys = new Set<string>(SCRIPT_KEYS)
+    for (const a of KEY_ALIASES) keys.add(a.key)
+    if (ctx.catalog) for (const k of ctx.catalog.byKey.keys()) keys.add(k)
+    knownSets.set(owner, keys)
   }
-  return rows[prev + b.length]!
-}
-let rows = new Int32Array(768)
-
-interface KnownKey {
-  key: string
-  lower: string
-  hist: Uint8Array
-}
-
-/** Characters counted in 64 buckets: half the L1 distance of two histograms bounds the edit distance from below. */
-function histogram(s: string): Uint8Array {
-  const h = new Uint8Array(64)
-  for (let i = 0; i < s.length; i++) h[s.charCodeAt(i) & 63] = Math.min(255, h[s.charCodeAt(i) & 63]! + 1)
-  return h
-}
-
-/** Known keys lowercased and grouped by length, built once per key set. */
-const byLength = new WeakMap<object, Map<number, KnownKey[]>>()
-function groupedByLength(known: Iterable<string>): Map<number, KnownKey[]> {
-  const cached = byLength.get(known)
-  if (cached) return cached
-  const groups = new Map<number, KnownKey[]>()
-  for (const key of known) {
-    const group = groups.get(key.length) ?? []
-    const lower = key.toLowerCase()
-    group.push({key, lower, hist: histogram(lower)})
-    groups.set(key.length, group)
-  }
-  byLength.set(known, groups)
-  return groups
-}
-
-/** The closest known key, if it is close enough to be a typo (ties: the first in `known`). */
-export function suggestKey(key: string, known: Iterable<string>): string | undefined {
-  let best: string | undefined
-  let bestScore = Infinity
-  let bestOrder = Infinity
-  const lower = key.toLowerCase()
-  const hist = histogram(lower)
-  const limit = Math.max(2, Math.floor(key.length / 6))
-  const groups = groupedByLength(known)
-  const order = orderOf(known)
-  for (let len = Math.max(0, key.length - limit); len <= key.length + limit; len++) {
-    for (const candidate of groups.get(len) ?? []) {
-      const cutoff = Math.min(limit + 1, bestScore + 1)
-      let l1 = 0
-      for (let c = 0; c < 64; c++) l1 += Math.abs(hist[c]! - candidate.hist[c]!)
-      if (Math.ceil(l1 / 2) >= cutoff && candidate.lower !== lower) continue
-      const score = candidate.lower === lower ? 0.5 : editDistance(lower, candidate.lower, cutoff)
-      const rank = order.get(candidate.key)!
-      if (score < bestScore || (score === bestScore && rank < bestOrder)) {
-        bestScore = score
-        best = candidate.key
-        bestOrder = rank
-      }
-    }
-  }
-  return bestScore <= limit ? best : undefined
-}
-
-const orders = new WeakMap<object, Map<string, number>>()
-function orderOf(known: Iterable<string>): Map<string, number> {
-  const cached = orders.get(known)
-  if (cached) return cached
-  const order = new Map<string, number>()
-  for (const k of known) if (!order.has(k)) order.set(k, order.size)
-  orders.set(known, order)
-  return order
-}
-
-const knownKeys = (ctx: RuleContext): Set<string> => {
-  const keys = new Set<string>(SCRIPT_KEYS)
-  for (const a of KEY_ALIASES) keys.add(a.key)
-  if (ctx.catalog) for (const k of ctx.catalog.byKey.keys()) keys.add(k)
   return keys
+}
+
+/** "1.18.1" — the version asked for; the catalogued line when that one is outside the catalog or unknown. */
+export function targetRelease(ctx: RuleContext): string {
+  const v = version(ctx)
+  return v && !ctx.catalog?.clamped ? v.raw : ctx.catalog?.line ?? 'unknown'
+}
+export const flinkName = (ctx: RuleContext): string => `Flink ${targetRelease(ctx)}`
+
+const templateSets = new WeakMap<object, RegExp | null>()
+/**
+ * Options declared as templates (`metrics.reporter.<name>.factory.class`): one pattern for all of
+ * them, `<…>` standing for one or more segments; null when the catalog has none.
+ */
+function templatesOf(ctx: RuleContext): RegExp | null {
+  const owner = ctx.catalog ?? noCatalog
+  if (templateSets.has(owner)) return templateSets.get(owner)!
+  const parts: string[] = []
+  for (const k of knownKeys(ctx)) {
+    if (!k.includes('<') || k.startsWith('<')) continue
+    // a placeholder before more text is one segment, a trailing one the rest: linear, no backtracking
+    const lits = k.split(/<[^<>]*>/).map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    parts.push(lits.map((lit, i) => (i === 0 ? lit : `${i === lits.length - 1 && lit === '' ? '.+' : '[^.]+'}${lit}`)).join(''))
+  }
+  const re = parts.length > 0 ? new RegExp(`^(?:${parts.join('|')})$`) : null
+  templateSets.set(owner, re)
+  return re
+}
+
+/** Read by the target version: declared (or an instance of a declared template), a deprecated/fallback name, or a hand-kept alias. */
+export const readByTarget = (ctx: RuleContext, key: string): boolean =>
+  knownKeys(ctx).has(key) || Boolean(ctx.catalog?.byAlias.has(key)) || KEY_ALIASES.some((a) => a.deprecated.includes(key)) ||
+  (key.length <= 400 && Boolean(templatesOf(ctx)?.test(key)))
+
+const suggestableSets = new WeakMap<object, Set<string>>()
+/** Keys a "did you mean" may name: not templates, and not internal ones. */
+function suggestable(ctx: RuleContext): Set<string> {
+  const owner = ctx.catalog ?? noCatalog
+  let keys = suggestableSets.get(owner)
+  if (!keys) {
+    keys = new Set([...knownKeys(ctx)].filter((k) => !k.includes('<') && !k.startsWith('$')))
+    suggestableSets.set(owner, keys)
+  }
+  return keys
+}
+
+/** Keys other rules report as something more specific than a typo (fake HA switches). */
+const skipAsUnknown: Array<(key: string) => boolean> = []
+export const reportedElsewhere = (test: (key: string) => boolean): void => {
+  skipAsUnknown.push(test)
+}
+
+const SUGGESTION_TEXT = {
+  spelling: (key: string, s: string) => `unknown key '${key}'; did you mean '${s}'?`,
+  order: (key: string, s: string) => `unknown key '${key}'; did you mean '${s}' (the same words in another order or grouping)?`,
+  prefix: (key: string, s: string) => `unknown key '${key}'; did you mean '${s}' (the full name)?`,
+  doubled: (key: string, s: string) => `unknown key '${key}': nested YAML repeats a segment of '${s}'; did you mean '${s}'?`,
 }
 
 export const unknownKey: Rule = {
   id: 'CONF-UNKNOWN-KEY',
   severity: 'warning',
-  summary: 'a key no Flink option declares (typo?), with a "did you mean" suggestion',
+  summary: 'a key no Flink option declares (typo?), with a "did you mean" that also finds reordered or regrouped words, a missing prefix and segments doubled by nested YAML',
   check(ctx) {
     if (!ctx.catalog) return []
-    const known = knownKeys(ctx)
+    const known = suggestable(ctx)
     const out: Finding[] = []
     for (const entry of ctx.conf.flink.entries.values()) {
       const {key} = entry
-      if (known.has(key) || ctx.catalog.byAlias.has(key) || KEY_ALIASES.some((a) => a.deprecated.includes(key))) continue
-      const suggestion = suggestKey(key, known)
+      if (readByTarget(ctx, key) || skipAsUnknown.some((t) => t(key)) || REMOVED.some((r) => r.key === key)) continue
+      // a key of another catalogued release: CONF-LATER-KEY or CONF-REMOVED-KEY says which
+      if (keyLines(key).length > 0) continue
+      const suggestion = suggestKeyDetailed(key, known)
       if (!suggestion && FREE_FORM_PREFIXES.some((p) => key.startsWith(p))) continue
       out.push(finding(this, {
         ...at(entry), key,
         severity: suggestion ? 'warning' : 'info',
         message: suggestion
-          ? `unknown key '${key}'; did you mean '${suggestion}'?`
-          : `'${key}' is not an option of Flink ${ctx.catalog.line}; Flink ignores it`,
-        hint: suggestion ? `rename it to '${suggestion}'` : 'check the spelling against the Flink documentation, or remove it',
+          ? SUGGESTION_TEXT[suggestion.kind](key, suggestion.key)
+          : `'${key}' is not an option of ${flinkName(ctx)}; Flink ignores it`,
+        hint: suggestion
+          ? suggestion.kind === 'doubled'
+            ? `write '${suggestion.key}' (flat), or nest only the segments the inner key does not repeat`
+            : `rename it to '${suggestion.key}'`
+          : 'check the spelling against the Flink documentation, or remove it',
       }))
     }
     return out
@@ -163,12 +144,16 @@ export const unknownKey: Rule = {
 export const deprecatedKey: Rule = {
   id: 'CONF-DEPRECATED-KEY',
   severity: 'warning',
-  summary: 'a deprecated or renamed key; names the key to use instead',
+  summary: 'a deprecated or renamed key; names the key to use instead, one the target version has',
   check(ctx) {
     const out: Finding[] = []
     const seen = new Set<string>()
+    const known = knownKeys(ctx)
+    const name = flinkName(ctx)
     for (const alias of KEY_ALIASES) {
       if (alias.since && below(version(ctx), alias.since[0], alias.since[1])) continue
+      // never hint at a key the target version does not have
+      if (ctx.catalog && !known.has(alias.key)) continue
       for (const old of alias.deprecated) {
         const entry = ctx.conf.flink.entries.get(old)
         if (!entry) continue
@@ -177,7 +162,7 @@ export const deprecatedKey: Rule = {
         const current = ctx.conf.flink.entries.get(alias.key)
         if (removed) {
           out.push(finding(this, {...at(entry), key: old, severity: 'error',
-            message: `'${old}' was removed in Flink ${alias.deprecatedRemovedIn!.join('.')} and is ignored`,
+            message: `'${old}' was removed in Flink ${alias.deprecatedRemovedIn!.join('.')} and is ignored by ${name}`,
             hint: `use '${alias.key}' instead`}))
         } else if (current) {
           out.push(finding(this, {...at(entry), key: old,
@@ -185,7 +170,7 @@ export const deprecatedKey: Rule = {
             hint: `remove '${old}'`}))
         } else {
           out.push(finding(this, {...at(entry), key: old,
-            message: `'${old}' is deprecated`,
+            message: `'${old}' is deprecated in ${name}`,
             hint: `rename it to '${alias.key}'`}))
         }
       }
@@ -195,11 +180,35 @@ export const deprecatedKey: Rule = {
         if (seen.has(entry.key) || ctx.catalog.byKey.has(entry.key)) continue
         const owner = ctx.catalog.byAlias.get(entry.key)
         if (!owner || !owner.deprecatedKeys.includes(entry.key)) continue
-        out.push(finding(this, {...at(entry), key: entry.key, message: `'${entry.key}' is deprecated`, hint: `rename it to '${owner.key}'`}))
+        out.push(finding(this, {...at(entry), key: entry.key, message: `'${entry.key}' is deprecated in ${name}`, hint: `rename it to '${owner.key}'`}))
+        seen.add(entry.key)
+      }
+      // an option whose declaration is @Deprecated: named by the option that also reads it, if any
+      for (const entry of ctx.conf.flink.entries.values()) {
+        if (seen.has(entry.key) || !ctx.catalog.byKey.get(entry.key)?.deprecated) continue
+        const successor = readersOf(ctx).get(entry.key)
+        out.push(finding(this, {...at(entry), key: entry.key, message: `'${entry.key}' is deprecated in ${name}`,
+          hint: successor ? `rename it to '${successor}'` : "it still works in this release; Flink's documentation for the release names its replacement"}))
       }
     }
     return out
   },
+}
+
+const readerSets = new WeakMap<object, Map<string, string>>()
+/** key → another option of the target line that reads it as a deprecated or fallback name */
+function readersOf(ctx: RuleContext): Map<string, string> {
+  const owner = ctx.catalog ?? noCatalog
+  let readers = readerSets.get(owner)
+  if (!readers) {
+    readers = new Map()
+    for (const o of ctx.catalog?.byKey.values() ?? []) {
+      if (o.deprecated) continue
+      for (const k of [...o.deprecatedKeys, ...o.fallbackKeys]) if (!readers.has(k)) readers.set(k, o.key)
+    }
+    readerSets.set(owner, readers)
+  }
+  return readers
 }
 
 const REMOVED: ReadonlyArray<{key: string; why: string; from?: [number, number]}> = [
@@ -212,6 +221,12 @@ const REMOVED: ReadonlyArray<{key: string; why: string; from?: [number, number]}
   {key: 'high-availability.zookeeper.path.checkpoints', why: 'only applies to the pre-1.15 ZooKeeper layout', from: [1, 15]},
   {key: 'high-availability.zookeeper.path.checkpoint-counter', why: 'only applies to the pre-1.15 ZooKeeper layout', from: [1, 15]},
   {key: 'high-availability.zookeeper.path.mesos-workers', why: 'belongs to Mesos support, removed in Flink 1.14'},
+  // Flink 1.10's memory model (FLIP-49; the "migration guide" of the memory docs lists them as removed)
+  {key: 'taskmanager.memory.preallocate', why: 'was removed in Flink 1.10: managed memory is always allocated lazily'},
+  {key: 'taskmanager.memory.off-heap', why: 'was removed in Flink 1.10: managed memory is always off-heap'},
+  {key: 'taskmanager.memory.fraction', why: "was removed in Flink 1.10; 'taskmanager.memory.managed.fraction' has a different meaning (a fraction of total Flink memory)"},
+  {key: 'containerized.heap-cutoff-ratio', why: 'has had no effect since Flink 1.11 (1.10 for TaskManagers): the memory model sets the JVM overhead instead'},
+  {key: 'containerized.heap-cutoff-min', why: 'has had no effect since Flink 1.11 (1.10 for TaskManagers): the memory model sets the JVM overhead instead'},
 ]
 
 export const removedKey: Rule = {
@@ -226,8 +241,50 @@ export const removedKey: Rule = {
       if (r.from && !atLeast(version(ctx), ...r.from)) continue
       out.push(finding(this, {...at(entry), key: r.key, message: `'${r.key}' ${r.why}`, hint: 'remove it'}))
     }
+    out.push(...catalogRemovals(this, ctx))
     return out
   },
+}
+
+/** An entry the target release does not read but another catalogued release declares. */
+export interface CrossRelease {
+  entry: ConfigEntry
+  /** indexes into catalogLines() of the releases that declare it */
+  declaredIn: number[]
+  /** index of the target's release */
+  here: number
+}
+
+/** Entries of keys other catalogued releases declare (prefix-read families and hand-listed removals aside); none without a known version. */
+export function crossReleaseEntries(ctx: RuleContext): CrossRelease[] {
+  const line = ctx.catalog?.line
+  if (!line || !version(ctx)) return []
+  const lines = catalogLines()
+  const here = lines.indexOf(line)
+  const out: CrossRelease[] = []
+  for (const entry of ctx.conf.flink.entries.values()) {
+    const {key} = entry
+    if (readByTarget(ctx, key) || readByPrefix(key) || REMOVED.some((r) => r.key === key)) continue
+    const declaredIn = keyLines(key).map((l) => lines.indexOf(l))
+    if (declaredIn.length > 0) out.push({entry, declaredIn, here})
+  }
+  return out
+}
+
+/**
+ * Keys only older catalogued releases declared, which the target neither declares nor reads under
+ * another name; the hint names what replaced it only when the target has that key.
+ */
+function catalogRemovals(rule: Rule, ctx: RuleContext): Finding[] {
+  const lines = catalogLines()
+  const known = knownKeys(ctx)
+  return crossReleaseEntries(ctx).filter((c) => c.declaredIn.every((i) => i < c.here)).map(({entry, declaredIn}) => {
+    const {key} = entry
+    const successor = aliasLines(key).map((a) => a.owner).find((o) => known.has(o))
+    return finding(rule, {...at(entry), key,
+      message: `'${key}' is not an option of ${flinkName(ctx)}: Flink ${lines[Math.max(...declaredIn)]} was the last release to read it`,
+      hint: successor ? `use '${successor}' instead` : 'remove it'})
+  })
 }
 
 const PORT_RANGE_KEYS = new Set([

@@ -1,19 +1,26 @@
 import type {Severity} from '../conf/types.ts'
-import {clusterId, haQuorum, haStorageDir, haStorageLocal, haType, haTypeVersion, mastersCount, mastersDuplicate, restLocalhost, zkAcl, zkDataDir, zkQuorumSize, zkServersMatch, zkSessionTimeout} from './ha-rules.ts'
+import {haFakeSwitch, haKeysWithoutHa} from './ha-off-rules.ts'
+import {clusterId, haStorageDir, haStorageLocal, haType, haTypeVersion} from './ha-rules.ts'
+import {mastersCount, mastersDuplicate, restLocalhost} from './hosts-rules.ts'
 import {deprecatedKey, noConfigFile, removedKey, unknownKey, valueType} from './key-rules.ts'
+import {memBothSizes} from './memory-rules.ts'
 import {hostNames} from './names.ts'
+import {laterKey, versionRange} from './version-rules.ts'
 import type {Rule} from './rule-kit.ts'
-import {yarnAttempts, yarnHadoop, yarnResources} from './yarn-rules.ts'
+import {plainSecret} from './secret-rules.ts'
+import {haStorageUri, stateDirUri} from './uri-rules.ts'
+import {yarnAttempts, yarnAttemptsNoHa, yarnHadoop, yarnResources} from './yarn-rules.ts'
+import {haQuorum, zkAcl, zkDataDir, zkQuorumSize, zkServersMatch, zkSessionTimeout} from './zk-rules.ts'
 
 export {checkValueType, suggestKey} from './key-rules.ts'
 export {parseQuorum, type QuorumEntry, type Rule, type RuleContext} from './rule-kit.ts'
 
 /** Every rule, in the order findings are reported. */
 export const RULES: readonly Rule[] = [
-  noConfigFile, hostNames, unknownKey, deprecatedKey, removedKey, valueType,
-  haType, haTypeVersion, haStorageDir, haStorageLocal, haQuorum, zkQuorumSize,
+  noConfigFile, versionRange, hostNames, unknownKey, deprecatedKey, removedKey, laterKey, valueType,
+  haType, haTypeVersion, haFakeSwitch, haKeysWithoutHa, haStorageDir, haStorageUri, haStorageLocal, haQuorum, zkQuorumSize,
   mastersCount, mastersDuplicate, zkServersMatch, zkDataDir, zkSessionTimeout, clusterId, zkAcl,
-  yarnAttempts, yarnResources, yarnHadoop, restLocalhost,
+  yarnAttempts, yarnAttemptsNoHa, yarnResources, yarnHadoop, restLocalhost, stateDirUri, memBothSizes, plainSecret,
 ]
 
 /** Rules that come from reading the files (reported by the loader, listed here for documentation). */

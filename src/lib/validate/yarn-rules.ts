@@ -2,10 +2,11 @@
 import {accessSync, constants} from 'node:fs'
 import {delimiter, join} from 'node:path'
 import {below} from '../conf/keys.ts'
+import {haMode} from '../conf/load.ts'
 import {parseMemorySize} from '../conf/sizes.ts'
 import {type Finding, where} from '../conf/types.ts'
 import {siteNumber} from './hadoop-xml.ts'
-import {at, finding, fileOf, haOn, value, sourceNote, type Rule, type RuleContext} from './rule-kit.ts'
+import {at, finding, fileOf, haOn, value, sourceNote, version, type Rule, type RuleContext} from './rule-kit.ts'
 
 export const yarnAttempts: Rule = {
   id: 'YARN-ATTEMPTS',
@@ -31,6 +32,21 @@ export const yarnAttempts: Rule = {
         hint: `raise yarn.resourcemanager.am.max-attempts in yarn-site.xml to ${n}, or lower yarn.application-attempts to ${maxValue}`}))
     }
     return out
+  },
+}
+
+export const yarnAttemptsNoHa: Rule = {
+  id: 'YARN-ATTEMPTS-NO-HA',
+  severity: 'warning',
+  summary: 'yarn.application-attempts above 1 with HA off: YARN restarts the JobManager, which then recovers nothing',
+  check(ctx) {
+    const attempts = ctx.conf.flink.entries.get('yarn.application-attempts')
+    if (!attempts || !/^\s*\d+\s*$/.test(attempts.value) || Number(attempts.value) <= 1) return []
+    if (haMode(ctx.conf).mode.toLowerCase() !== 'none') return []
+    const key = below(version(ctx), 1, 17) ? 'high-availability' : 'high-availability.type'
+    return [finding(this, {...at(attempts), key: attempts.key,
+      message: `yarn.application-attempts is ${attempts.value.trim()}${sourceNote(attempts)} but HA is off: YARN starts a new JobManager after a failure, which has no job graphs or checkpoint pointers to recover, so session jobs are gone and an application starts over from nothing`,
+      hint: `switch HA on (${key}: zookeeper with a quorum and high-availability.storageDir), or remove yarn.application-attempts`})]
   },
 }
 

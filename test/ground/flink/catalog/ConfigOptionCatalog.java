@@ -1,14 +1,15 @@
 /*
- * Writes the catalog of Flink configuration options found in a Flink home's lib/ jars.
+ * Writes the catalog of Flink configuration options declared by the classes of some Flink jars
+ * (a home's lib/ jars, or the Maven artifacts generate.sh resolves for one release).
  *
- *   java -cp <catalog classes>:<lib/*.jar> ConfigOptionCatalog <out.json> <jar>...
+ *   java -cp <catalog classes>:<jars> ConfigOptionCatalog <out.json> <jar to scan>...
  *
  * Every class under org.apache.flink (shaded third-party code excluded) of the given jars is
  * loaded without initialisation; each `public static final ConfigOption` field is read (which
  * initialises the declaring class). Options are deduplicated by key and written sorted by key,
  * one JSON object per line:
  *
- *   {"key", "type", "default", "deprecatedKeys", "fallbackKeys", "enumValues"?}
+ *   {"key", "type", "default", "deprecatedKeys", "fallbackKeys", "enumValues"?, "section", "deprecated"?}
  *
  * type: string|int|long|double|boolean|memory|duration|enum|list|map|other, from ConfigOption's
  *       private `clazz` and `isList` fields (float counts as double; a list of enums also carries
@@ -16,11 +17,17 @@
  * default: the default rendered the way Flink writes a value into config.yaml
  *       (ConfigurationUtils.convertToString, standard-YAML flavour), or null.
  * deprecatedKeys / fallbackKeys: ConfigOption.fallbackKeys() split by FallbackKey.isDeprecated().
+ * section: the first value of the field's @Documentation.Section, else the declaring class's simple
+ *       name. key: prefixed like Flink's docs when the field or class has @Documentation.SuffixOption
+ *       (1.15's SuffixOption has no prefix: such options are left out).
  *
- * Compiled against lib/flink-dist-<v>.jar; works for Flink 1.20 and 2.x.
+ * Uses Flink only through reflection, so one build (javac with no classpath) runs on 1.15-2.x, whose
+ * ConfigurationUtils.convertToString signatures differ.
  */
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -38,10 +45,6 @@ import java.util.TreeSet;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.FallbackKey;
-import org.apache.flink.configuration.MemorySize;
-
 public final class ConfigOptionCatalog {
 
     /** One option as found in one field. */
@@ -54,6 +57,7 @@ public final class ConfigOptionCatalog {
         final List<String> enumValues;
         final String source;
         final boolean deprecatedField;
+        String section;
 
         Found(String key, String type, String defaultValue, List<String> enumValues,
               String source, boolean deprecatedField) {
@@ -74,10 +78,20 @@ public final class ConfigOptionCatalog {
         }
     }
 
+    private static Class<?> configOption;
+    private static Class<?> memorySize;
+    private static Method key;
+    private static Method hasDefaultValue;
+    private static Method defaultValue;
+    private static Method fallbackKeys;
+    private static Method fallbackKeyName;
+    private static Method fallbackKeyDeprecated;
     private static Field clazzField;
     private static Field isListField;
     private static Method convertToString;
     private static boolean convertTakesYamlFlag;
+    private static Class<? extends Annotation> sectionAnnotation;
+    private static Class<? extends Annotation> suffixAnnotation;
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
@@ -86,10 +100,22 @@ public final class ConfigOptionCatalog {
         }
         Path out = Paths.get(args[0]);
 
-        clazzField = ConfigOption.class.getDeclaredField("clazz");
+        ClassLoader loader = ConfigOptionCatalog.class.getClassLoader();
+        configOption = Class.forName("org.apache.flink.configuration.ConfigOption", false, loader);
+        memorySize = Class.forName("org.apache.flink.configuration.MemorySize", false, loader);
+        Class<?> fallbackKey = Class.forName("org.apache.flink.configuration.FallbackKey", false, loader);
+        key = configOption.getMethod("key");
+        hasDefaultValue = configOption.getMethod("hasDefaultValue");
+        defaultValue = configOption.getMethod("defaultValue");
+        fallbackKeys = configOption.getMethod("fallbackKeys");
+        fallbackKeyName = fallbackKey.getMethod("getKey");
+        fallbackKeyDeprecated = fallbackKey.getMethod("isDeprecated");
+        clazzField = configOption.getDeclaredField("clazz");
         clazzField.setAccessible(true);
-        isListField = ConfigOption.class.getDeclaredField("isList");
+        isListField = configOption.getDeclaredField("isList");
         isListField.setAccessible(true);
+        sectionAnnotation = annotation("org.apache.flink.annotation.docs.Documentation$Section", loader);
+        suffixAnnotation = annotation("org.apache.flink.annotation.docs.Documentation$SuffixOption", loader);
         Class<?> utils = Class.forName("org.apache.flink.configuration.ConfigurationUtils");
         try {
             convertToString = utils.getDeclaredMethod("convertToString", Object.class, boolean.class);
@@ -99,7 +125,6 @@ public final class ConfigOptionCatalog {
         }
         convertToString.setAccessible(true);
 
-        ClassLoader loader = ConfigOptionCatalog.class.getClassLoader();
         Map<String, Found> byKey = new TreeMap<>();
         int classes = 0;
         int unloadable = 0;
@@ -126,13 +151,13 @@ public final class ConfigOptionCatalog {
                 for (Field f : declared) {
                     int m = f.getModifiers();
                     if (!Modifier.isPublic(m) || !Modifier.isStatic(m) || !Modifier.isFinal(m)
-                            || !ConfigOption.class.isAssignableFrom(f.getType())) {
+                            || !configOption.isAssignableFrom(f.getType())) {
                         continue;
                     }
-                    ConfigOption<?> option;
+                    Object option;
                     try {
                         f.setAccessible(true);
-                        option = (ConfigOption<?>) f.get(null);
+                        option = f.get(null);
                     } catch (Throwable t) {
                         System.err.println("WARN cannot read " + name + "." + f.getName() + ": " + t);
                         continue;
@@ -143,7 +168,10 @@ public final class ConfigOptionCatalog {
                     fields++;
                     boolean deprecated = f.isAnnotationPresent(Deprecated.class)
                             || c.isAnnotationPresent(Deprecated.class);
-                    Found found = describe(option, name + "." + f.getName(), deprecated);
+                    Found found = describe(option, f, name + "." + f.getName(), deprecated);
+                    if (found == null) {
+                        continue;
+                    }
                     Found prev = byKey.get(found.key);
                     if (prev != null && System.getenv("CATALOG_DEBUG") != null
                             && (!prev.type.equals(found.type)
@@ -190,7 +218,33 @@ public final class ConfigOptionCatalog {
         return names;
     }
 
-    private static Found describe(ConfigOption<?> option, String source, boolean deprecatedField)
+    @SuppressWarnings("unchecked")
+    private static Class<? extends Annotation> annotation(String name, ClassLoader loader) {
+        try {
+            return (Class<? extends Annotation>) Class.forName(name, false, loader);
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The annotation's value(), or null when absent, valueless (1.15's SuffixOption is a marker) or
+     * flink-annotations is not on the classpath.
+     */
+    private static Object annotationValue(AnnotatedElement e, Class<? extends Annotation> type)
+            throws ReflectiveOperationException {
+        Annotation a = type == null ? null : e.getAnnotation(type);
+        if (a == null) {
+            return null;
+        }
+        try {
+            return type.getMethod("value").invoke(a);
+        } catch (NoSuchMethodException valueless) {
+            return null;
+        }
+    }
+
+    private static Found describe(Object option, Field field, String source, boolean deprecatedField)
             throws ReflectiveOperationException {
         Class<?> clazz = (Class<?>) clazzField.get(option);
         boolean isList = isListField.getBoolean(option);
@@ -203,13 +257,30 @@ public final class ConfigOptionCatalog {
             }
         }
         String def = null;
-        if (option.hasDefaultValue() && option.defaultValue() != null) {
-            def = render(option.defaultValue());
+        Object value = defaultValue.invoke(option);
+        if ((Boolean) hasDefaultValue.invoke(option) && value != null) {
+            def = render(value);
         }
-        Found found = new Found(option.key(), type, def, enumValues, source, deprecatedField);
-        for (FallbackKey fk : option.fallbackKeys()) {
-            (fk.isDeprecated() ? found.deprecatedKeys : found.fallbackKeys).add(fk.getKey());
+        String k = (String) key.invoke(option);
+        AnnotatedElement suffixed = suffixAnnotation == null ? null
+                : field.isAnnotationPresent(suffixAnnotation) ? field
+                : field.getDeclaringClass().isAnnotationPresent(suffixAnnotation) ? field.getDeclaringClass()
+                : null;
+        if (suffixed != null) {
+            Object prefix = annotationValue(suffixed, suffixAnnotation);
+            if (prefix == null) {
+                return null; // 1.15: a marker without the prefix, the key alone is no config key
+            }
+            k = prefix + "." + k;
         }
+        Found found = new Found(k, type, def, enumValues, source, deprecatedField);
+        for (Object fk : (Iterable<?>) fallbackKeys.invoke(option)) {
+            boolean deprecated = (Boolean) fallbackKeyDeprecated.invoke(fk);
+            (deprecated ? found.deprecatedKeys : found.fallbackKeys).add((String) fallbackKeyName.invoke(fk));
+        }
+        String[] sections = (String[]) annotationValue(field, sectionAnnotation);
+        found.section = sections != null && sections.length > 0
+                ? sections[0] : field.getDeclaringClass().getSimpleName();
         return found;
     }
 
@@ -232,7 +303,7 @@ public final class ConfigOptionCatalog {
         if (c == Boolean.class) {
             return "boolean";
         }
-        if (c == MemorySize.class) {
+        if (c == memorySize) {
             return "memory";
         }
         if (c == Duration.class) {
@@ -267,6 +338,10 @@ public final class ConfigOptionCatalog {
         b.append(",\"fallbackKeys\":").append(arr(o.fallbackKeys));
         if (o.enumValues != null) {
             b.append(",\"enumValues\":").append(arr(o.enumValues));
+        }
+        b.append(",\"section\":").append(str(o.section));
+        if (o.deprecatedField) { // every field that declares the key is @Deprecated (or its class is)
+            b.append(",\"deprecated\":true");
         }
         return b.append('}').toString();
     }
