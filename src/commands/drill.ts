@@ -2,6 +2,8 @@ import {writeFileSync, renameSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {withSession} from '../lib/cluster/session.ts'
 import {runDrill, runYarnDrill, type DrillOptions} from '../lib/drill/index.ts'
+import {drillJunit} from '../lib/drill/junit.ts'
+import {checkJobId} from '../lib/job/index.ts'
 import {yarnContext} from '../lib/yarn/index.ts'
 import {UsageError} from '../lib/errors.ts'
 import {confFlags, BaseCommand} from '../lib/output/base-command.ts'
@@ -9,12 +11,19 @@ import {stderrEmitter} from '../lib/output/cluster.ts'
 import {haFailure, renderDrill} from '../lib/output/ha.ts'
 import {durationFlag, reachFlags, reachOptions, rmUrlFlag} from '../lib/output/remote-flags.ts'
 
-const TARGETS = ['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader'] as const
+const TARGETS = ['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader', 'zk-quorum'] as const
+
+function writeAtomically(file: string, text: string) {
+  const tmp = `${file}.tmp-${process.pid}`
+  writeFileSync(tmp, text)
+  renameSync(tmp, file)
+}
 
 export default class Drill extends BaseCommand<typeof Drill> {
   static override summary = 'Failover drill: fault the leading JobManager (or another target), time every phase of the recovery, check nothing was lost, restore.'
   static override description = `Before the fault the steady state must hold: a leader published in ZooKeeper whose REST API answers, every job RUNNING with a checkpoint completed recently, a standby alive (for JobManager targets), a quorum that can lose a peer (for ZooKeeper targets). --force drills anyway.
 The target is identified by host, pid and main class before anything is sent; the signal goes only to that process. Phases are timed from the fault: old leader gone from ZooKeeper, new leader elected (ZooKeeper watches), REST answering, each job RUNNING again, all tasks RUNNING, the first new completed checkpoint. Checks: another JobManager leads, the job ids are the same, the restored checkpoint is not older than the last one before the fault. What was faulted is always restored (a JobManager starts again as a standby, a paused process gets SIGCONT), also when a check fails or the drill is interrupted.
+With --verify the drill also proves the data: the checker job (\`flinkctl job submit --checker\`, submitted here when none runs) emits (key, seq) records and keeps, in its checkpointed state, the last seq per key and counts of records lost, doubled and reordered, read as Flink metrics over REST. Every round requires: records seen after the recovery > before the fault, lost = 0, doubled = 0, and, when the job restarted, a state restored from a checkpoint (a job that restarted with its state empty is lost state: exit 7).
 With --yarn-session the target is the session's ApplicationMaster (the JobManager) on its NodeManager host; there is no standby: YARN starts the next attempt, so nothing is restored by the drill, and the phases are attempt-failed, new-attempt, rest, the jobs and the first checkpoint. It refuses when the kill would use up the last attempt.
 Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery, 7 a check failed, the drill was refused (steady state) or interrupted, 5 a phase never came within --timeout, 6 no target found, 3 HA not configured (or, with --yarn-session, no ResourceManager address).`
   static override examples = [
@@ -22,7 +31,9 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     {command: '<%= config.bin %> drill --rounds 3 --max-recovery 60s --report drill.json', description: 'Three rounds (each kills the current leader), a budget, and a record kept.'},
     {command: '<%= config.bin %> drill --term', description: 'Graceful: SIGTERM, so the leader gives up its ZooKeeper session at once.'},
     {command: '<%= config.bin %> drill --target zk-peer --peer-id 2 --pause 10s', description: 'Freeze ZooKeeper peer 2 for 10 s (SIGSTOP, then SIGCONT).'},
+    {command: '<%= config.bin %> drill --target zk-quorum --down 15s --verify', description: 'Quorum loss: SIGKILL a majority of the peers, start them again after 15 s; the JobManagers must give up leadership, and the job recover from its checkpoint.'},
     {command: '<%= config.bin %> drill --target taskmanager --host worker1 --json', description: 'Kill a TaskManager; JSON report on stdout.'},
+    {command: '<%= config.bin %> drill --verify --rounds 3 --junit drill.xml', description: 'Prove no record was lost or doubled: the checker job counts every record across three leader kills; JUnit XML for CI.'},
     {command: '<%= config.bin %> drill --yarn-session smoke', description: 'Kill the ApplicationMaster of a YARN session; YARN starts the next attempt, which recovers the jobs.'},
   ]
   static override flags = {
@@ -33,6 +44,7 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     term: Flags.boolean({description: 'SIGTERM: a graceful stop.', exclusive: ['kill', 'pause']}),
     pause: Flags.string({description: 'SIGSTOP for this long, then SIGCONT (e.g. 10s).', exclusive: ['kill', 'term']}),
     host: Flags.string({description: 'taskmanager target: which workers host (default: the one whose TaskManager runs the jobs\' subtasks, else the first).'}),
+    down: Flags.string({description: 'zk-quorum with --kill/--term: how long the majority stays down before it is started again (default 10s).'}),
     'peer-id': Flags.integer({description: 'zk-peer target: which server.N (default: a follower).', min: 0}),
     rounds: Flags.integer({description: 'Rounds to run; each faults the target as it is then (e.g. the current leader).', default: 1, min: 1}),
     'max-recovery': Flags.string({description: 'Budget per round, fault to last phase (e.g. 60s); exit 8 when a round exceeds it.'}),
@@ -41,6 +53,12 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     'checkpoint-age': Flags.string({description: 'Steady state: the latest checkpoint completed within this long.', default: '60s'}),
     force: Flags.boolean({description: 'Drill even when the steady state does not hold.'}),
     report: Flags.file({description: 'Write the JSON report to this file as well.'}),
+    junit: Flags.file({description: 'Write a JUnit XML report to this file (a test case per round and check) for Jenkins, GitLab or GitHub.'}),
+    verify: Flags.boolean({description: "Prove no record was lost or doubled: read the checker job's counts before the fault and after the recovery (submits the checker when none runs).", helpGroup: 'VERIFY'}),
+    job: Flags.string({description: 'With --verify: the checker job to watch (default: the running checker job, else a new one).', helpGroup: 'VERIFY', dependsOn: ['verify']}),
+    'checker-rate': Flags.integer({description: 'With --verify, when the checker is submitted: records per second.', min: 1, helpGroup: 'VERIFY', dependsOn: ['verify']}),
+    'checker-keys': Flags.integer({description: 'With --verify, when the checker is submitted: distinct keys.', min: 1, helpGroup: 'VERIFY', dependsOn: ['verify']}),
+    'checker-parallelism': Flags.integer({description: 'With --verify, when the checker is submitted: parallelism of its checking operator.', min: 1, helpGroup: 'VERIFY', dependsOn: ['verify']}),
     'yarn-session': Flags.string({description: 'Drill a YARN session instead: kill its ApplicationMaster (the JobManager) on its NodeManager host and time the next attempt (application id or flinkctl session name).', helpGroup: 'YARN'}),
     ...rmUrlFlag,
   }
@@ -49,6 +67,8 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
     const {flags} = this
     const conf = this.loadConf()
     const pauseMs = durationFlag('pause', flags.pause)
+    const downMs = durationFlag('down', flags.down)
+    if (downMs !== undefined && (flags.target !== 'zk-quorum' || pauseMs !== undefined)) throw new UsageError('--down is how long a zk-quorum drill keeps the majority down: use it with --target zk-quorum and --kill or --term')
     if (flags.target !== 'taskmanager' && flags.host) throw new UsageError('--host picks a TaskManager host: use it with --target taskmanager')
     if (flags.target !== 'zk-peer' && flags['peer-id'] !== undefined) throw new UsageError('--peer-id picks a ZooKeeper peer: use it with --target zk-peer')
     const yarnSession = flags['yarn-session']
@@ -66,6 +86,7 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
       ...(yarnSession ? {yarnSession} : {}),
       fault: flags.term ? 'term' : pauseMs !== undefined ? 'pause' : 'kill',
       ...(pauseMs === undefined ? {} : {pauseMs}),
+      ...(downMs === undefined ? {} : {downMs}),
       ...(flags.host ? {host: flags.host} : {}),
       ...(flags['peer-id'] === undefined ? {} : {peerId: flags['peer-id']}),
       rounds: flags.rounds,
@@ -74,17 +95,18 @@ Exit codes: 0 every round recovered and passed, 8 passed but over --max-recovery
       settleMs: durationFlag('settle', flags.settle)!,
       checkpointMaxAgeMs: durationFlag('checkpoint-age', flags['checkpoint-age'])!,
       force: Boolean(flags.force),
+      ...(flags.verify ? {verify: true} : {}),
+      ...(flags.job ? {verifyJobId: checkJobId(flags.job)} : {}),
+      ...(flags.verify && (flags['checker-rate'] || flags['checker-keys'] || flags['checker-parallelism'])
+        ? {checker: {rate: flags['checker-rate'], keys: flags['checker-keys'], parallelism: flags['checker-parallelism']}} : {}),
       signal: ctl.signal,
     }
     try {
       const yarn = yarnSession ? await yarnContext(conf, process.env, flags['rm-url']) : undefined
       const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) =>
         yarn && yarnSession ? runYarnDrill(session, yarn, {...opts, yarnSession}, stderrEmitter(this.err)) : runDrill(session, opts, stderrEmitter(this.err)))
-      if (flags.report) {
-        const tmp = `${flags.report}.tmp-${process.pid}`
-        writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`)
-        renameSync(tmp, flags.report)
-      }
+      if (flags.report) writeAtomically(flags.report, `${JSON.stringify(report, null, 2)}\n`)
+      if (flags.junit) writeAtomically(flags.junit, drillJunit(report))
       this.say(renderDrill(report, this.out))
       const failed = report.rounds.flatMap((r) => [
         ...(r.timedOut ? [`round ${r.round}: no ${r.phases.length ? `phase after ${r.phases.at(-1)!.name}` : 'phase'} within --timeout`] : []),

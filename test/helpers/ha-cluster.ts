@@ -15,7 +15,14 @@ export interface HaCluster {
   cli: (...args: string[]) => Promise<CliResult>
 }
 
-export async function haClusterGround(base: string, home: string): Promise<HaCluster> {
+export interface HaClusterOptions {
+  /** conf/workers lines (default h3, h4); a host twice runs two TaskManagers there. */
+  workers?: string[]
+  /** More config.yaml lines. */
+  conf?: string[]
+}
+
+export async function haClusterGround(base: string, home: string, opts: HaClusterOptions = {}): Promise<HaCluster> {
   await groundInstall()
   rmSync(base, {recursive: true, force: true})
   const confDir = `${base}/conf`
@@ -44,6 +51,7 @@ export async function haClusterGround(base: string, home: string): Promise<HaClu
     `env.log.dir: ${base}/log`,
     `env.ssh.opts: -F ${ground.sshConfig}`,
     `env.java.opts.all: ${JDK17_OPTS}`,
+    ...(opts.conf ?? []),
     '',
   ].join('\n'))
   writeFileSync(join(confDir, 'zoo.cfg'), [
@@ -52,7 +60,7 @@ export async function haClusterGround(base: string, home: string): Promise<HaClu
     'server.1=h1:2888:3888', 'server.2=h2:2888:3888', 'server.3=h3:2888:3888', '',
   ].join('\n'))
   writeFileSync(join(confDir, 'masters'), 'h1:8081\nh2:8081\n')
-  writeFileSync(join(confDir, 'workers'), 'h3\nh4\n')
+  writeFileSync(join(confDir, 'workers'), `${(opts.workers ?? ['h3', 'h4']).join('\n')}\n`)
   for (const f of ['log4j.properties', 'log4j-console.properties']) copyFileSync(join(home, 'conf', f), join(confDir, f))
   return {ground, base, confDir, cli: (...args: string[]) => flinkctl([...args, '--conf-dir', confDir, '--flink-home', home])}
 }

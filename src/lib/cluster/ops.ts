@@ -106,7 +106,7 @@ export async function startStep(session: Session, plans: readonly LaunchPlan[], 
     const list = groups.get(h)!
     const r = await startOnHost(host, list, {verifyMs})
     for (const s of r.started) session.emit({level: 'info', host: h, message: `started ${r.daemon} (pid ${s.pid}, log ${s.logFile})`})
-    if (r.already.length) session.emit({level: 'info', host: h, message: `${r.already.length} ${r.daemon} already running (pid ${r.already.map((a) => a.pid).join(', ')}); nothing to start`})
+    if (r.already.length) session.emit({level: 'info', host: h, message: `${r.already.length} ${r.daemon} already running (pid ${r.already.map((a) => a.pid).join(', ')})${r.started.length ? '' : '; nothing to start'}`})
     for (const d of r.died) session.emit({level: 'error', host: h, message: `${r.daemon} died right after start${d.outTail ? `: ${d.outTail.split('\n').at(-1)}` : ''}`})
     return r
   }, {parallel: session.parallel})

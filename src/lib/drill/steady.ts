@@ -42,7 +42,10 @@ export async function readSteady(session: Session, zk: ZkClient, paths: HaPaths,
       reasons.push(`the leader's REST API (${leader.url}) does not answer: ${(err as Error).message}`)
     }
   }
-  if (opts.target === 'zk-peer' || opts.target === 'zk-leader') {
+  if (opts.target === 'zk-quorum') {
+    const q = await probeQuorum(session, timeoutMs)
+    if (q.serving < q.total) reasons.push(`the quorum serves with ${q.serving}/${q.total} peers: a quorum-loss drill starts from a whole quorum`)
+  } else if (opts.target === 'zk-peer' || opts.target === 'zk-leader') {
     const q = await probeQuorum(session, timeoutMs)
     const majority = Math.floor(q.total / 2) + 1
     if (q.serving - 1 < majority) reasons.push(`the quorum serves with ${q.serving}/${q.total} peers: losing one more would lose the majority`)

@@ -36,6 +36,12 @@ async function jobManagerTarget(session: Session, e: MasterEndpoint, kind: 'lead
   return {kind, host: e.host, label: e.label, pid: p.pid, mainClass: cls, commandLine: p.commandLine, restore: {daemon: 'standalonesession', webuiPort: e.port}}
 }
 
+/** The instance index in a TaskManager's log file name (flink-<user>-taskexecutor-<N>-<host>.log). */
+export function taskExecutorIndex(commandLine: string): number | undefined {
+  const m = /(?:^| )-Dlog\.file=\S*-taskexecutor-(\d+)-[^ /]*\.log(?: |$)/.exec(commandLine)
+  return m ? Number(m[1]) : undefined
+}
+
 /** A TaskManager's RPC address and port: from its actor path (pekko.tcp://flink@host:port/…), else its default resource id (host:port-abcdef). */
 export function rpcEndpointOf(tm: Pick<TaskManagerInfo, 'id' | 'path'>): {addr: string; port: number} | undefined {
   const m = (typeof tm.path === 'string' ? /@([^/]*):(\d+)\//.exec(tm.path) : null) ?? /^(.*):(\d+)-[0-9a-f]{6}$/.exec(tm.id)
@@ -89,10 +95,39 @@ async function taskManagerTarget(session: Session, host: string | undefined, ctx
   // one running tasks first (a drill on an idle TaskManager tests nothing), else the newest on the first host
   const pick = candidates.find((c) => (c.tasks ?? 0) > 0) ?? candidates[0]
   if (!pick) throw new DrillError(`no TaskManager process runs on ${host ?? hosts.join(', ')}`, 'DRILL_TARGET_NOT_FOUND', 'check `flinkctl status`', ExitCode.Failed)
-  const count = session.conf.workers!.entries.filter((w) => w.host === pick.host).length
+  // restore brings the host back to what ran before the fault: exactly the one faulted, not others already missing
+  const count = found.find((f) => f.host === pick.host)!.procs.length
+  const several = count > 1 || session.conf.workers!.entries.filter((w) => w.host === pick.host).length > 1
+  const instance = taskExecutorIndex(pick.p.commandLine)
+  let registered: number | undefined
+  try {
+    registered = ctx.restUrl ? (await new RestClient(ctx.restUrl, {timeoutMs: 3000}).overview()).taskmanagers : undefined
+  } catch { /* counted by the conf instead */ }
   return {
-    kind: 'taskmanager', host: pick.host, label: pick.host, pid: pick.p.pid, mainClass: cls, commandLine: pick.p.commandLine,
-    ...(pick.tasks !== undefined ? {tasks: pick.tasks} : {}), restore: {daemon: 'taskexecutor', count},
+    kind: 'taskmanager', host: pick.host, label: several && instance !== undefined ? `${pick.host} taskexecutor-${instance}` : pick.host,
+    pid: pick.p.pid, mainClass: cls, commandLine: pick.p.commandLine,
+    ...(pick.tasks !== undefined ? {tasks: pick.tasks} : {}), restore: {daemon: 'taskexecutor', count, ...(registered !== undefined ? {registered} : {})},
+  }
+}
+
+/** A majority of the peers, the quorum leader among them (so the quorum must also elect again). */
+async function quorumTarget(session: Session): Promise<DrillTarget> {
+  const servers = session.conf.zoo?.servers ?? []
+  if (servers.length === 0) throw new UsageError('zoo.cfg lists no server.N: flinkctl does not run this quorum', 'drill ZooKeeper peers that `flinkctl start-zookeeper-quorum` manages')
+  const q = await probeQuorum(session)
+  const majority = Math.floor(servers.length / 2) + 1
+  const order = [...servers].sort((a, b) => Number(b.id === q.leader) - Number(a.id === q.leader) || a.id - b.id).slice(0, majority)
+  const cls = DAEMON_MAIN_CLASSES.zookeeper
+  const peers = await Promise.all(order.map(async (server) => {
+    const procs = await findDaemonProcesses(session.pool.get(server.host), cls)
+    const p = procs.find((x) => words(x.commandLine).includes(` --peerId ${server.id} `)) ?? (procs.length === 1 ? procs[0] : undefined)
+    if (!p) throw new DrillError(`no ZooKeeper peer ${server.id} runs on ${server.host}`, 'DRILL_TARGET_NOT_FOUND', 'check `flinkctl status`', ExitCode.Failed)
+    return {peerId: server.id, host: server.host, pid: p.pid, commandLine: p.commandLine}
+  }))
+  const first = peers[0]!
+  return {
+    kind: 'zk-quorum', host: first.host, label: `peers ${peers.map((p) => p.peerId).join(', ')} (${majority} of ${servers.length})`,
+    pid: first.pid, mainClass: cls, commandLine: first.commandLine, restore: {daemon: 'zookeeper-majority', peers: peers.map(({peerId, host, pid}) => ({peerId, host, pid}))},
   }
 }
 
@@ -114,6 +149,8 @@ export async function resolveTarget(session: Session, opts: Pick<DrillOptions, '
       return taskManagerTarget(session, opts.host, jobs)
     case 'yarn-am':
       throw new UsageError('a YARN ApplicationMaster is drilled with --yarn-session', 'flinkctl drill --yarn-session <application id or name>')
+    case 'zk-quorum':
+      return quorumTarget(session)
     case 'zk-peer':
     case 'zk-leader': {
       const servers = session.conf.zoo?.servers ?? []

@@ -1,7 +1,7 @@
 import type {ExitCodeValue} from '../errors.ts'
 
 export type FaultKind = 'kill' | 'term' | 'pause'
-export type TargetKind = 'leader' | 'standby' | 'taskmanager' | 'zk-peer' | 'zk-leader' | 'yarn-am'
+export type TargetKind = 'leader' | 'standby' | 'taskmanager' | 'zk-peer' | 'zk-leader' | 'zk-quorum' | 'yarn-am'
 
 export interface DrillOptions {
   target: TargetKind
@@ -16,6 +16,8 @@ export interface DrillOptions {
   rounds: number
   /** Recovery budget per round (fault to last phase). */
   maxRecoveryMs?: number
+  /** zk-quorum with --kill/--term: how long the majority stays down before it is started again. */
+  downMs?: number
   /** Give up on a round's phases after this long. */
   timeoutMs: number
   /** Between rounds: how long to wait for the steady state to hold again. */
@@ -23,6 +25,12 @@ export interface DrillOptions {
   /** Steady state: a checkpoint completed within this long. */
   checkpointMaxAgeMs: number
   force: boolean
+  /** --verify: check the checker job's counts every round (submitting one when none runs). */
+  verify?: boolean
+  /** --job: the checker job to verify (default: the running one, else a new one). */
+  verifyJobId?: string
+  /** The checker submitted when none runs. */
+  checker?: {rate?: number; keys?: number; parallelism?: number}
   signal?: AbortSignal
 }
 
@@ -38,15 +46,18 @@ export interface DrillTarget {
   /** A TaskManager's subtasks of the running jobs, where they could be counted. */
   tasks?: number
   /** How to bring it back: a JobManager's web UI port, a peer id, a TaskManager count. */
-  restore: {daemon: 'standalonesession'; webuiPort: number} | {daemon: 'taskexecutor'; count: number} | {daemon: 'zookeeper'; peerId: number}
+  restore: {daemon: 'standalonesession'; webuiPort: number} | {daemon: 'taskexecutor'; count: number; registered?: number} | {daemon: 'zookeeper'; peerId: number}
     /** YARN restarts the ApplicationMaster itself: nothing to start, a new attempt to wait for. */
     | {daemon: 'yarn'; appId: string; attempt: number}
+    /** zk-quorum: a majority of peers, faulted together (the first is host/pid above). */
+    | {daemon: 'zookeeper-majority'; peers: Array<{peerId: number; host: string; pid: number}>}
 }
 
 export type PhaseName =
   | 'leader-gone' | 'new-leader' | 'rest' | 'jobs-running' | 'tasks-running' | 'checkpoint'
   | 'contender-gone' | 'quorum-degraded' | 'quorum-leader' | 'job-restarted'
   | 'attempt-failed' | 'new-attempt'
+  | 'quorum-lost' | 'leadership-lost' | 'quorum-back'
 
 export interface Phase {
   name: PhaseName
@@ -89,7 +100,36 @@ export interface RoundResult {
   withinBudget?: boolean
   /** What dominated the recovery, and which settings to change. */
   explanation: string[]
+  /** --verify: the checker job's counts (from its keyed state, read as Flink metrics). */
+  verify?: VerifyRound
   ok: boolean
+}
+
+/** The checker job's counts summed over its subtasks at one moment. */
+export interface CheckerCounts {
+  /** Records the checker has seen in its state (what the source emitted and the job kept). */
+  emitted: number
+  lost: number
+  doubled: number
+  reordered: number
+  keys: number
+  /** Restores from a checkpoint in the state's history (0: the state started empty). */
+  generation: number
+  /** Subtasks read, and when (bastion clock). */
+  subtasks: number
+  at: number
+}
+
+export interface VerifyRound {
+  jobId: string
+  before: CheckerCounts
+  after?: CheckerCounts
+  /** Per round: after.emitted - before.emitted, and the loss and doubling seen during the round. */
+  emitted: number
+  lost: number
+  doubled: number
+  reordered: number
+  keys: number
 }
 
 export interface PhaseSummary {

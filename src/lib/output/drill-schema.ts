@@ -1,19 +1,22 @@
 // The --json contract of `flinkctl drill` (result of the envelope), for scripts and tests.
 import {z} from 'zod'
 
-const phaseName = z.enum(['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint', 'contender-gone', 'quorum-degraded', 'quorum-leader', 'job-restarted', 'attempt-failed', 'new-attempt'])
+const phaseName = z.enum(['leader-gone', 'new-leader', 'rest', 'jobs-running', 'tasks-running', 'checkpoint', 'contender-gone', 'quorum-degraded', 'quorum-leader', 'job-restarted', 'attempt-failed', 'new-attempt', 'quorum-lost', 'leadership-lost', 'quorum-back'])
+
+const counts = z.object({emitted: z.number(), lost: z.number(), doubled: z.number(), reordered: z.number(), keys: z.number(), generation: z.number(), subtasks: z.number().int(), at: z.number()}).strict()
 
 export const drillRoundSchema = z.object({
   round: z.number().int().positive(),
   target: z.object({
-    kind: z.enum(['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader', 'yarn-am']),
+    kind: z.enum(['leader', 'standby', 'taskmanager', 'zk-peer', 'zk-leader', 'zk-quorum', 'yarn-am']),
     host: z.string(), label: z.string(), pid: z.number().int().positive(), mainClass: z.string(), commandLine: z.string(),
     tasks: z.number().int().nonnegative().optional(),
     restore: z.union([
       z.object({daemon: z.literal('standalonesession'), webuiPort: z.number().int()}),
-      z.object({daemon: z.literal('taskexecutor'), count: z.number().int()}),
+      z.object({daemon: z.literal('taskexecutor'), count: z.number().int(), registered: z.number().int().optional()}),
       z.object({daemon: z.literal('zookeeper'), peerId: z.number().int()}),
       z.object({daemon: z.literal('yarn'), appId: z.string().regex(/^application_\d+_\d+$/), attempt: z.number().int().positive()}),
+      z.object({daemon: z.literal('zookeeper-majority'), peers: z.array(z.object({peerId: z.number().int(), host: z.string(), pid: z.number().int().positive()})).min(1)}),
     ]),
   }),
   fault: z.enum(['kill', 'term', 'pause']),
@@ -28,14 +31,17 @@ export const drillRoundSchema = z.object({
   timedOut: z.boolean(),
   withinBudget: z.boolean().optional(),
   explanation: z.array(z.string()),
+  verify: z.object({jobId: z.string().regex(/^[0-9a-f]{32}$/), before: counts, after: counts.optional(), emitted: z.number(), lost: z.number(), doubled: z.number(), reordered: z.number(), keys: z.number()}).strict().optional(),
   ok: z.boolean(),
 }).strict()
 
 export const drillReportSchema = z.object({
   options: z.object({
     target: z.string(), fault: z.string(), rounds: z.number().int(), timeoutMs: z.number(), settleMs: z.number(), checkpointMaxAgeMs: z.number(), force: z.boolean(),
-    pauseMs: z.number().optional(), host: z.string().optional(), peerId: z.number().optional(), maxRecoveryMs: z.number().optional(),
+    pauseMs: z.number().optional(), downMs: z.number().optional(), host: z.string().optional(), peerId: z.number().optional(), maxRecoveryMs: z.number().optional(),
     yarnSession: z.string().optional(),
+    verify: z.boolean().optional(), verifyJobId: z.string().optional(),
+    checker: z.object({rate: z.number().optional(), keys: z.number().optional(), parallelism: z.number().optional()}).optional(),
   }).strict(),
   startedAt: z.number(),
   sessionTimeout: z.object({requestedMs: z.number(), effectiveMs: z.number(), clamp: z.string().optional()}),

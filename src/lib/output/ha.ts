@@ -63,6 +63,11 @@ export function renderRound(r: RoundResult, s: Style): string {
   if (r.timedOut) lines.push(s.red('  timed out waiting for the next phase'))
   for (const c of r.checks) lines.push(`  ${c.ok ? s.green('ok  ') : s.red('FAIL')} ${c.name}: ${c.detail}`)
   for (const e of r.explanation) lines.push(`  ${s.dim('why')} ${e}`)
+  if (r.verify) {
+    const v = r.verify
+    const bad = (n: number) => (n === 0 ? String(n) : s.red(String(n)))
+    lines.push(`  checker  emitted +${v.emitted} (${v.before.emitted} → ${v.after?.emitted ?? '?'})  lost ${bad(v.after?.lost ?? v.lost)}  doubled ${bad(v.after?.doubled ?? v.doubled)}  reordered ${v.reordered}  keys ${v.keys}  generation ${v.before.generation} → ${v.after?.generation ?? '?'}`)
+  }
   const budget = r.withinBudget === undefined ? '' : r.withinBudget ? ' (within budget)' : s.red(' (over budget)')
   lines.push(`  recovery ${r.recoveryMs === undefined ? s.red('incomplete') : sec(r.recoveryMs)}${budget}`)
   return lines.join('\n')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {drillOutcome, explain, pickJobManager, plannedPhases, summarize, type RoundResult} from '../../../src/lib/drill/index.ts'
-import {rpcEndpointOf, subtasksByTaskManager} from '../../../src/lib/drill/targets.ts'
+import {rpcEndpointOf, subtasksByTaskManager, taskExecutorIndex} from '../../../src/lib/drill/targets.ts'
 import {RestClient} from '../../../src/lib/rest/client.ts'
 
 const CLS = 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint'
@@ -64,6 +64,37 @@ describe('drill pieces', () => {
     const slowCheckpoint = explain({...round, phases: [{name: 'leader-gone', ms: 100}, {name: 'checkpoint', ms: 30_000}]}, {sessionTimeoutMs: 6000, requestedMs: 6000, checkpointInterval: '30s'})
     assert.match(slowCheckpoint.join(' '), /execution\.checkpointing\.interval \(30s\)/)
     assert.deepEqual(explain({...round, phases: []}, {sessionTimeoutMs: 1, requestedMs: 1}), [])
+  })
+
+  it('names a TaskManager instance by the index in its log file name', () => {
+    assert.equal(taskExecutorIndex('java -Dlog.file=/var/log/flink/flink-root-taskexecutor-1-h3.log -cp x org.apache.flink.runtime.taskexecutor.TaskManagerRunner'), 1)
+    assert.equal(taskExecutorIndex('java -Dlog.file=/l/flink-a-b-taskexecutor-12-host.example.com.log Main'), 12)
+    assert.equal(taskExecutorIndex('java -Dlog.file=/l/flink-root-standalonesession-0-h1.log Main'), undefined)
+    assert.equal(taskExecutorIndex('java Main'), undefined)
+  })
+
+  it('explains a TaskManager round by the TaskManager, not by a leader change that did not happen', () => {
+    const round = {fault: 'kill' as const, target: {kind: 'taskmanager'} as never, phases: [
+      {name: 'job-restarted' as const, ms: 10_300}, {name: 'jobs-running' as const, ms: 11_300}, {name: 'tasks-running' as const, ms: 13_000}, {name: 'checkpoint' as const, ms: 16_000},
+    ]}
+    const why = explain(round, {sessionTimeoutMs: 6000, requestedMs: 6000, heartbeatTimeout: '50 s'}).join(' ')
+    assert.match(why, /the JobManager took 10\.3 s of 16\.0 s to fail the tasks of the lost TaskManager/)
+    assert.match(why, /heartbeat\.timeout \(50 s\)/)
+    assert.doesNotMatch(why, /new leader/)
+    const paused = explain({...round, fault: 'pause'}, {sessionTimeoutMs: 6000, requestedMs: 6000}).join(' ')
+    assert.match(paused, /a stopped TaskManager answers nothing/)
+    const leader = explain({...round, target: {kind: 'leader'} as never, phases: [{name: 'leader-gone', ms: 100}, {name: 'jobs-running', ms: 9000}]}, {sessionTimeoutMs: 6000, requestedMs: 6000}).join(' ')
+    assert.match(leader, /register with it/)
+  })
+
+  it('plans a quorum loss: lost, back, then the jobs; and explains leadership given up without a quorum', () => {
+    assert.deepEqual(plannedPhases('zk-quorum', 'kill', true, true), ['quorum-lost', 'quorum-back', 'rest', 'jobs-running', 'tasks-running', 'checkpoint'])
+    assert.deepEqual(plannedPhases('zk-quorum', 'pause', false, true), ['quorum-lost', 'quorum-back'])
+    const round = {fault: 'kill' as const, target: {kind: 'zk-quorum'} as never, phases: [
+      {name: 'quorum-lost' as const, ms: 300}, {name: 'leadership-lost' as const, ms: 9000}, {name: 'quorum-back' as const, ms: 11_000},
+    ]}
+    assert.match(explain(round, {sessionTimeoutMs: 4000, requestedMs: 4000}).join(' '), /suspended ZooKeeper connection revokes leadership at once/)
+    assert.match(explain(round, {sessionTimeoutMs: 4000, requestedMs: 4000, tolerateSuspended: true}).join(' '), /keeps leadership through a suspended connection until the session is lost \(session timeout 4\.0 s\)/)
   })
 
   it('summarizes min/median/max per phase over the rounds that reached it', () => {

@@ -1,0 +1,216 @@
+// Failover drills that prove no record was lost or doubled, on real hosts and both Flink homes:
+// every drill kind (leader, standby, taskmanager, zk-peer, zk-leader) with --kill, --term and
+// --pause under --verify (the checker job's own counts), two TaskManagers on one host, JUnit XML,
+// and a job restarted without its checkpoint reported as lost state. ZooKeeper sessions of 4 s.
+import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {connectZk} from '../../src/lib/zk/client.ts'
+import {explain} from '../helpers/flinkctl.ts'
+import {assertHomeBuilt, groundFlinkHomes} from '../helpers/ground-flink.ts'
+import {skipUnlessRoot} from '../helpers/ground-hosts.ts'
+import {assertVerified, drillGround, expectedPhases, MAIN, type DrillGround} from '../helpers/drill-ground.ts'
+import {parseLogTime} from '../helpers/ha-cluster.ts'
+import {waitFor} from '../helpers/wait.ts'
+
+const homes = groundFlinkHomes()
+const latest = homes.at(-1)!.version
+const FAULTS = {kill: ['--kill'], term: ['--term'], pause: ['--pause', '8s']} as const
+type Fault = keyof typeof FAULTS
+
+for (const {version, home} of homes) {
+  const full = version === latest
+  const base = `/var/tmp/flinkctl-e2e/drills-${version}`
+  // the older home keeps Flink's default metrics fetch interval (10 s): --verify must cope with it
+  // and rides out suspended ZooKeeper connections, so that the quorum loss drill sees both settings
+  const conf = full ? ['metrics.fetcher.update-interval: 1000'] : ['high-availability.zookeeper.client.tolerate-suspended-connections: true']
+  // every kind on both homes; every fault of every kind on the newest
+  const cases: Array<[string, Fault]> = full
+    ? ['standby', 'taskmanager', 'zk-peer', 'zk-leader'].flatMap((k) => (['kill', 'term', 'pause'] as const).map((f) => [k, f] as [string, Fault])).concat([['leader', 'term'], ['leader', 'pause']])
+    : [['standby', 'kill'], ['taskmanager', 'kill'], ['taskmanager', 'term'], ['zk-peer', 'kill'], ['zk-leader', 'kill'], ['leader', 'term'], ['leader', 'pause']]
+
+  describe(`drills with --verify on SSH hosts, Flink ${version}`, {skip: skipUnlessRoot(), timeout: 2_400_000}, () => {
+    let g: DrillGround | undefined
+    let failed = false
+    const mark = (t: {after: (fn: () => void) => void; passed: boolean}) => t.after(() => void (failed ||= !t.passed))
+    const grants = async (host: string) => (await g!.onHost(host, `cat ${base}/log/flink-*-standalonesession-*-${host}.log* 2>/dev/null | grep -i 'granted leadership' || true`)).split('\n').filter(Boolean)
+
+    before(async () => {
+      assertHomeBuilt({version, home})
+      g = await drillGround(base, home, conf)
+    })
+
+    after(async () => {
+      if (!g) return
+      if (failed) await g.ground.keepLogs(join(base, 'failed-logs'))
+      if (process.env.FLINKCTL_GROUND_KEEP_UP) return
+      await g.ground.down()
+    })
+
+    it('ha status names the leader ZooKeeper publishes, the standby, the quorum and the checker job', async (t) => {
+      mark(t)
+      const r = await g!.cli('ha', 'status', '--json')
+      assert.equal(r.code, 0, explain(['ha', 'status'], r))
+      const s = r.json!.result
+      assert.ok(['h1', 'h2'].includes(s.leader.label), JSON.stringify(s.leader))
+      const standby = s.leader.label === 'h1' ? 'h2' : 'h1'
+      // independent: only the leader's own log says it was granted leadership (nothing failed over yet)
+      assert.ok((await grants(s.leader.label)).length > 0, `the ${s.leader.label} log has no leadership grant`)
+      assert.deepEqual(await grants(standby), [], `the standby ${standby} never led`)
+      assert.equal(s.leader.restAnswers, true)
+      assert.equal(s.leader.taskmanagers, 3)
+      assert.deepEqual(s.standbys.map((m: any) => m.label), [standby])
+      assert.equal(s.state.contenders.length, 2, 'both JobManagers contend for the latch')
+      assert.deepEqual(s.quorum.peers.map((p: any) => p.mode).sort(), ['follower', 'follower', 'leader'])
+      const job = s.jobs.find((j: any) => j.jobId === g!.jobId)
+      assert.equal(job?.state, 'RUNNING')
+      assert.equal(job.stored, true, 'the job graph is stored for recovery')
+      // the checker is what --checker says: a source, and the checker operator at parallelism 2
+      const d = await g!.rest(`/jobs/${g!.jobId}`)
+      assert.deepEqual(d.vertices.map((v: any) => [v.name.includes('checker') ? 'checker' : 'source', v.parallelism]).sort(), [['checker', 2], ['source', 1]])
+      await g!.whole()
+    })
+
+    if (full) {
+      it('refuses to drill when no standby is alive, and faults nothing', async (t) => {
+        mark(t)
+        const s = (await g!.cli('ha', 'status', '--json')).json!.result
+        const standby = s.standbys[0].label
+        const stop = await g!.cli('jobmanager', 'stop', '--host', standby, '--json')
+        assert.equal(stop.code, 0, explain(['jobmanager', 'stop'], stop))
+        const leaderPids = await g!.pids(s.leader.label, MAIN.jm)
+        const r = await g!.cli('drill', '--verify', '--json')
+        assert.equal(r.code, 7, explain(['drill'], r))
+        assert.equal(r.json!.error!.code, 'DRILL_NOT_STEADY')
+        assert.match(r.json!.error!.message, /no standby JobManager is alive/)
+        assert.deepEqual(await g!.pids(s.leader.label, MAIN.jm), leaderPids, 'the leader was not touched')
+        const start = await g!.cli('jobmanager', 'start', '--host', standby, '8081', '--json')
+        assert.equal(start.code, 0, explain(['jobmanager', 'start'], start))
+        await waitFor('the standby answers', 120_000, async () => ((await g!.cli('ha', 'status', '--json')).json?.result?.standbys?.length === 1 ? true : undefined))
+      })
+    }
+
+    it('3 SIGKILL rounds with --verify and --junit: each elects the other JobManager, no record lost or doubled, JUnit XML per round and check', async (t) => {
+      mark(t)
+      const junit = join(base, 'drill.xml')
+      const {report: d} = await g!.drill(['--verify', '--rounds', '3', '--max-recovery', '120s', '--junit', junit])
+      assert.equal(d.rounds.length, 3)
+      for (const round of d.rounds) {
+        assert.equal(round.ok, true, JSON.stringify(round.checks))
+        assert.notEqual(round.after.leader, round.before.leader, `round ${round.round} elected the other JobManager`)
+        assert.deepEqual(round.phases.map((p) => p.name), expectedPhases('leader', 'kill'))
+        assertVerified(round, g!.jobId)
+        assert.ok(round.checks.some((c) => c.name.endsWith('state restored from a checkpoint') && c.ok), 'the job restarted from its checkpoint')
+        assert.ok(round.verify!.after!.generation > round.verify!.before.generation)
+        // independently: the new leader's own log says it was granted leadership after the fault
+        const granted = (await grants(round.after.leader!)).map(parseLogTime).filter((x): x is number => x !== undefined && x >= round.faultAt)
+        assert.ok(granted.length > 0, `round ${round.round}: no leadership grant in ${round.after.leader}'s log after the fault`)
+        assert.ok(round.phases[1]!.at! >= Math.min(...granted) - 50, `round ${round.round}: flinkctl reported the new leader before it was granted leadership`)
+      }
+      assert.deepEqual(d.rounds.map((x) => x.target.label), [d.rounds[0]!.target.label, d.rounds[1]!.target.label, d.rounds[0]!.target.label])
+      const xml = readFileSync(junit, 'utf8')
+      assert.equal((xml.match(/<testsuite /g) ?? []).length, 3, 'a suite per round')
+      assert.ok((xml.match(/<testcase /g) ?? []).length >= d.rounds.reduce((a, r) => a + r.checks.length, 0), 'a case per check at least')
+      assert.doesNotMatch(xml, /<failure|<error/)
+      await g!.whole()
+    })
+
+    for (const [kind, fault] of cases) {
+      it(`${kind} --${fault} with --verify: recovers as a ${kind} drill should, nothing lost or doubled, the faulted process back`, async (t) => {
+        mark(t)
+        const before = await g!.whole()
+        const extra = kind === 'taskmanager' ? ['--host', 'h3'] : []
+        const {report: d} = await g!.drill(['--target', kind, ...FAULTS[fault], '--verify', ...extra])
+        const round = d.rounds[0]!
+        assert.equal(round.ok, true, JSON.stringify(round.checks))
+        assert.equal(round.target.kind, kind)
+        assert.equal(round.fault, fault)
+        assert.deepEqual(round.phases.map((p) => p.name), expectedPhases(kind, fault, (round.target.tasks ?? 1) > 0))
+        assertVerified(round, g!.jobId)
+        assert.ok(round.explanation.length > 0)
+        if (kind === 'taskmanager') assert.doesNotMatch(round.explanation.join(' '), /new leader/, 'a TaskManager drill changes no leader')
+        // independently: the faulted process is back (a new pid, or for --pause the same one, running), the others untouched
+        const now = await g!.whole()
+        const family = kind === 'taskmanager' ? 'tm' : kind.startsWith('zk') ? 'zk' : 'jm'
+        const on = now[family]![round.target.host]!
+        if (fault === 'pause') {
+          assert.ok(on.includes(round.target.pid), 'the paused process was resumed, not replaced')
+          assert.notEqual(await g!.onHost(round.target.host, `cut -d' ' -f3 /proc/${round.target.pid}/stat`), 'T')
+        } else {
+          assert.ok(!on.includes(round.target.pid), 'the faulted process is gone')
+        }
+        const others = before[family]![round.target.host]!.filter((p) => p !== round.target.pid)
+        assert.deepEqual(others.filter((p) => !on.includes(p)), [], 'restore started exactly the faulted one; the others ran on')
+        if (kind === 'taskmanager') {
+          assert.match(round.target.label, /^h3 taskexecutor-[01]$/, 'two TaskManagers on h3: the label names the instance')
+          assert.equal((await g!.rest('/overview')).taskmanagers, 3)
+        }
+      })
+    }
+
+    it(`quorum loss (--target zk-quorum, tolerate-suspended-connections ${full ? 'false, the default' : 'true'}): the JobManagers give up leadership, the quorum comes back, the job recovers its checkpoint, nothing lost or doubled`, async (t) => {
+      mark(t)
+      const revoked = async () => (await Promise.all(['h1', 'h2'].map((h) => g!.onHost(h, `cat ${base}/log/flink-*-standalonesession-*-${h}.log* 2>/dev/null | grep -ci 'revoked leadership\\|lost leadership' || true`)))).reduce((a, x) => a + Number(x), 0)
+      const revokedBefore = await revoked()
+      const {report: d} = await g!.drill(['--target', 'zk-quorum', '--kill', '--down', '8s', '--verify'])
+      const round = d.rounds[0]!
+      assert.equal(round.ok, true, JSON.stringify(round.checks))
+      assert.equal(round.target.kind, 'zk-quorum')
+      assert.equal(round.target.restore.daemon, 'zookeeper-majority')
+      if (round.target.restore.daemon === 'zookeeper-majority') assert.equal(round.target.restore.peers.length, 2, 'a majority of 3')
+      const names = round.phases.map((p) => p.name)
+      for (const p of ['quorum-lost', 'quorum-back', 'rest', 'jobs-running', 'tasks-running', 'checkpoint']) assert.ok(names.includes(p as never), `phase ${p} in ${names.join(',')}`)
+      // with an 8 s outage and 4 s sessions both settings give up leadership: at once (false) or once the session is lost (true)
+      assert.ok(names.includes('leadership-lost'), 'the JobManagers gave up leadership without a quorum')
+      assert.ok(round.checks.some((c) => (c.name.includes('gave up leadership') || c.name.includes('leadership was kept')) && c.ok))
+      assertVerified(round, g!.jobId)
+      assert.ok(round.checks.some((c) => c.name.endsWith('state restored from a checkpoint') && c.ok), 'suspended, then recovered from its checkpoint: not failed terminally')
+      // independently: a JobManager's own log says it lost leadership, and the whole quorum serves again
+      assert.ok(await revoked() > revokedBefore, 'no JobManager log shows leadership revoked')
+      const modes = await Promise.all(['h1', 'h2', 'h3'].map((h) => g!.onHost(h, "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3 | sed -n 's/^Mode: //p'")))
+      assert.deepEqual([...modes].sort(), ['follower', 'follower', 'leader'])
+      await g!.whole()
+    })
+
+    if (full) {
+      it('a job restarted without its checkpoint (its checkpoints wiped from ZooKeeper during a failover) is lost state: exit 7', async (t) => {
+        mark(t)
+        const s = (await g!.cli('ha', 'status', '--json')).json!.result
+        const leader = s.leader.label as string
+        const [pid] = await g!.pids(leader, MAIN.jm)
+        const drill = g!.drill(['--verify'], 7)
+        // the moment the leader dies, before the standby (which waits out the 4 s session) recovers the job
+        await waitFor('the leader killed', 60_000, async () => ((await g!.pids(leader, MAIN.jm)).includes(pid!) ? undefined : true), {intervalMs: 50})
+        const zk = await connectZk(g!.ground.hosts.slice(0, 3).map((h) => `${h.ip}:2181`).join(','))
+        try {
+          assert.equal(await zk.remove(`/flink/e2e-ha/jobs/${g!.jobId}/checkpoints`, {recursive: true}), true, 'the checkpoints node existed')
+        } finally {
+          await zk.close()
+        }
+        const {report: d} = await drill
+        const round = d.rounds[0]!
+        assert.equal(round.ok, false)
+        const lost = round.checks.find((c) => c.name.endsWith('state restored from a checkpoint'))
+        assert.ok(lost && !lost.ok, JSON.stringify(round.checks))
+        assert.match(lost.detail, /^lost state: the job restarted without its checkpoint/)
+        assert.equal(round.verify!.after!.generation, 0, 'the state started empty')
+        // independently: the new leader's own log found no checkpoint to restore
+        const log = await g!.onHost(round.after.leader!, `cat ${base}/log/flink-*-standalonesession-*-${round.after.leader}.log* | grep -c 'No checkpoint found during restore\\|Found 0 checkpoints' || true`)
+        assert.ok(Number(log) >= 1, 'the new leader restored nothing')
+      })
+    }
+
+    it('job list and cancel end the checker; stop-cluster stops every JobManager', async (t) => {
+      mark(t)
+      const list = await g!.cli('job', 'list', '--json')
+      assert.ok(JSON.stringify(list.json!.result).includes(g!.jobId), explain(['job', 'list'], list))
+      const cancel = await g!.cli('job', 'cancel', g!.jobId, '--json')
+      assert.equal(cancel.code, 0, explain(['job', 'cancel'], cancel))
+      assert.equal((await g!.rest('/jobs/overview')).jobs.find((j: any) => j.jid === g!.jobId)?.state, 'CANCELED')
+      const stop = await g!.cli('stop-cluster', '--json')
+      assert.equal(stop.code, 0, explain(['stop-cluster'], stop))
+      assert.deepEqual([...await g!.pids('h1', MAIN.jm), ...await g!.pids('h2', MAIN.jm)], [])
+    })
+  })
+}
