@@ -7,7 +7,10 @@
 //   e.g. node bench/drill-soak.ts 20 leader,standby,taskmanager,zk-peer,zk-leader
 import {groundFlinkHomes} from '../test/helpers/ground-flink.ts'
 import {drillGround} from '../test/helpers/drill-ground.ts'
+import {Chalk} from 'chalk'
 import {drillReportSchema} from '../src/lib/output/drill-schema.ts'
+import {renderRound} from '../src/lib/output/ha.ts'
+import type {RoundResult} from '../src/lib/drill/types.ts'
 
 const rounds = Number(process.argv[2] ?? 20)
 const kinds = (process.argv[3] ?? 'leader').split(',')
@@ -21,7 +24,9 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
 console.log(`drill soak: Flink ${version}, ${rounds} rounds per kind (${kinds.join(', ')}), --verify`)
 const started = Date.now()
-const g = await drillGround('/var/tmp/flinkctl-bench/soak', home)
+// heartbeats as in the drills e2e, so that a TaskManager cut off for 15 s is declared lost
+const g = await drillGround('/var/tmp/flinkctl-bench/soak', home, ['heartbeat.interval: 2000', 'heartbeat.timeout: 10000', 'metrics.fetcher.update-interval: 1000'])
+const plain = new Chalk({level: 0})
 let failedKinds = 0
 try {
   for (const kind of kinds) {
@@ -47,6 +52,15 @@ try {
     console.log(`  p95 recovery / goal (session timeout ${sec(d.sessionTimeout.effectiveMs)} + 5 s) = ${(pct(recovery, 95) / goal).toFixed(2)}`)
     for (const x of d.rounds.filter((y) => !y.ok)) console.log(`  round ${x.round} failed: ${x.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}`)
     if (passed !== rounds || lost > 0 || doubled > 0) failedKinds++
+    if (d.rounds[0]) console.log(`\n  round 1 as \`flinkctl drill\` prints it:\n${renderRound(d.rounds[0] as RoundResult, plain).replace(/^/gm, '    ')}`)
+  }
+  // one partition of the leader's host and one quorum loss, printed whole (the README's examples)
+  for (const args of [['--partition', '12s'], ['--target', 'zk-quorum', '--down', '8s']]) {
+    const r = await g.cli('drill', ...args, '--verify', '--settle', '240s', '--json')
+    const d = drillReportSchema.parse(r.json?.result ?? r.json?.error?.details)
+    console.log(`\ndrill ${args.join(' ')} --verify: exit ${r.code}`)
+    for (const x of d.rounds) console.log(renderRound(x as RoundResult, plain).replace(/^/gm, '    '))
+    if (r.code !== 0) failedKinds++
   }
 } finally {
   await g.ground.down()

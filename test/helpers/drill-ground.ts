@@ -11,7 +11,7 @@ import {waitFor} from './wait.ts'
 export const MAIN = {
   jm: 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
   tm: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
-  zk: 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+  zk: 'org.apache.flink.runtime.zookeeper.FlinkZooKeeperQuorumPeer',
 } as const
 
 /** What runs where when the cluster is whole. */
@@ -80,6 +80,8 @@ export async function drillGround(base: string, home: string, conf: string[] = [
 /** The phases a round of this kind and fault goes through (the TaskManager's: when it ran tasks). */
 export function expectedPhases(kind: string, fault: string, tmHadTasks = true): string[] {
   const recovery = ['jobs-running', 'tasks-running', 'checkpoint']
+  // a partition longer than what detects it fails over like a kill
+  if (fault === 'partition') fault = 'kill'
   switch (kind) {
     case 'leader': return ['leader-gone', 'new-leader', 'rest', ...recovery]
     case 'standby': return fault === 'pause' ? ['checkpoint'] : ['contender-gone', 'checkpoint']

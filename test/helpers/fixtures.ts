@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {after} from 'node:test'
+import {FlinkctlError} from '../../src/lib/errors.ts'
 
 const made: string[] = []
 after(() => {
@@ -19,4 +21,18 @@ export function writeTree(files: Record<string, string | null>): string {
     writeFileSync(path, content)
   }
   return dir
+}
+
+/** Awaits p, which must reject with a FlinkctlError of this code and exit code; returns it. */
+export async function rejectsWith(p: Promise<unknown>, code: string, exit: number): Promise<FlinkctlError> {
+  let caught: unknown
+  try {
+    await p
+  } catch (err) {
+    caught = err
+  }
+  assert.ok(caught instanceof FlinkctlError, `expected FlinkctlError ${code}, got ${String(caught)}`)
+  assert.equal(caught.code, code, caught.message)
+  assert.equal(caught.exit, exit)
+  return caught
 }

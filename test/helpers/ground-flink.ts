@@ -28,7 +28,9 @@ export function groundFlinkHomes(): FlinkHome[] {
     return [{version, home: override}]
   }
   const cache = process.env.FLINKCTL_TEST_CACHE ?? join(homedir(), '.cache/flinkctl-test')
-  return groundVersions().map((version) => ({version, home: join(cache, `flink-${version}`)}))
+  // FLINKCTL_TEST_FLINK_VERSIONS=1.20.0 runs one home only (e.g. to rerun what failed on it)
+  const only = process.env.FLINKCTL_TEST_FLINK_VERSIONS?.split(',').map((v) => v.trim()).filter(Boolean)
+  return groundVersions().filter((v) => !only?.length || only.includes(v)).map((version) => ({version, home: join(cache, `flink-${version}`)}))
 }
 
 function readdirSafe(dir: string): string[] {

@@ -100,11 +100,13 @@ export async function probeQuorum(session: Session, timeoutMs = 3000): Promise<Q
 }
 
 /** The connect string for ZooKeeper from the bastion: quorum hosts mapped to reachable addresses. */
-export function zkConnectString(session: Session): string | undefined {
+export function zkConnectString(session: Session, opts: {avoid?: readonly string[]} = {}): string | undefined {
   const text = getValue(session.conf, 'high-availability.zookeeper.quorum')?.value
   if (!text) return undefined
   const q = parseQuorum(text)
-  return q.entries.map((e) => `${bracket(addressOf(session, e.host))}:${e.port ?? 2181}`).join(',')
+  // a drill that cuts a host off keeps its own session on the peers it does not cut
+  const kept = q.entries.filter((e) => !(opts.avoid ?? []).some((h) => sameMachine(session, h, e.host)))
+  return (kept.length ? kept : q.entries).map((e) => `${bracket(addressOf(session, e.host))}:${e.port ?? 2181}`).join(',')
 }
 
 /** The masters endpoint a published leader URL points at (same machine and port). */

@@ -18,6 +18,10 @@ export function explain(round: Pick<RoundResult, 'phases' | 'fault' | 'target'>,
   const share = `${seconds(worst.gap)} of ${seconds(total)}`
   switch (worst.name) {
     case 'leader-gone':
+      if (round.fault === 'partition') {
+        return [`the cut-off leader's ZooKeeper session expired after ${seconds(worst.gap)} (session timeout ${seconds(settings.sessionTimeoutMs)}, ${share} of the recovery)`,
+          `a partitioned leader cannot close its session: ZooKeeper expires it after high-availability.zookeeper.client.session-timeout, and only then elects a standby; the leader itself gives up leadership when its connection is suspended (${settings.tolerateSuspended ? 'tolerate-suspended-connections: true: only once it deems the session lost' : 'about 2/3 of the session timeout'})`]
+      }
       return round.fault === 'kill' || round.fault === 'pause'
         ? [`the old leader's ZooKeeper session expired after ${seconds(worst.gap)} of the ${seconds(settings.sessionTimeoutMs)} session timeout (${share} of the recovery)`,
           `a hard-killed leader is noticed only when its session expires: lower high-availability.zookeeper.client.session-timeout (requested ${seconds(settings.requestedMs)}, granted ${seconds(settings.sessionTimeoutMs)}; the server clamps it to [minSessionTimeout, maxSessionTimeout] of zoo.cfg)`]
@@ -30,7 +34,7 @@ export function explain(round: Pick<RoundResult, 'phases' | 'fault' | 'target'>,
       return round.target.kind === 'taskmanager'
         ? [`the JobManager took ${share} to fail the tasks of the lost TaskManager`, round.fault === 'kill' || round.fault === 'term'
           ? 'a dead TaskManager is noticed when its RPC connection is refused or its heartbeat is missed; heartbeat.timeout (' + (settings.heartbeatTimeout ?? '50 s') + ') bounds one that goes silent (lower heartbeat.interval and heartbeat.timeout to notice sooner)'
-          : `a stopped TaskManager answers nothing: only heartbeat.timeout (${settings.heartbeatTimeout ?? '50 s'}) fails its tasks`]
+          : `a ${round.fault === 'partition' ? 'cut-off' : 'stopped'} TaskManager answers nothing: only heartbeat.timeout (${settings.heartbeatTimeout ?? '50 s'}) fails its tasks`]
         : [`jobs took ${share} to restart`, "the restart strategy's delay applies before the job is scheduled again"]
     case 'jobs-running':
       return round.target.kind === 'taskmanager'
@@ -70,12 +74,18 @@ export function summarize(rounds: readonly RoundResult[]): PhaseSummary[] {
   })
 }
 
-export function checksOf(round: RoundResult, steady: Steady, m: Measured, planned: PhaseName[], quorum?: {tolerateSuspended: boolean}): Check[] {
+export function checksOf(round: RoundResult, steady: Steady, m: Measured, planned: PhaseName[], quorum?: {tolerateSuspended: boolean; cutPeers?: readonly number[]}): Check[] {
   const checks: Check[] = []
   const t = round.target
   if (t.kind === 'leader' && planned.includes('new-leader')) {
     const other = m.newLeader?.label !== undefined && m.newLeader.label !== t.label
     checks.push({name: 'another JobManager leads', ok: other, detail: m.newLeader ? `${t.label} → ${m.newLeader.label ?? m.newLeader.url}` : 'no new leader was elected'})
+  } else if ((t.kind === 'standby' || t.kind === 'taskmanager') && round.fault === 'partition' && quorum?.cutPeers?.length && !quorum.tolerateSuspended) {
+    // the cut also took a ZooKeeper peer: a JobManager whose connection went through it gives up
+    // leadership (tolerate-suspended-connections: false) and may win it again; what must hold is a leader
+    checks.push({name: 'the cluster has a leader', ok: Boolean(round.after.leader), detail: round.after.leader
+      ? `${round.after.leader}${round.after.leaderSession !== round.before.leaderSession ? ` (leadership changed hands: session ${round.before.leaderSession?.slice(0, 8)} → ${round.after.leaderSession?.slice(0, 8) ?? 'none'})` : ''}`
+      : 'no leader published after the partition'})
   } else if (t.kind === 'standby' || t.kind === 'taskmanager') {
     checks.push({name: 'the leader kept its leadership', ok: round.after.leaderSession === round.before.leaderSession, detail: `session ${round.before.leaderSession?.slice(0, 8)} → ${round.after.leaderSession?.slice(0, 8) ?? 'none'}`})
   } else if (t.kind === 'zk-quorum') {

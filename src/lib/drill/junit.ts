@@ -26,6 +26,7 @@ const timestamp = (ms: number) => new Date(Number.isFinite(ms) ? Math.min(Math.m
 
 /** The phases the round waited for, as runDrill planned them (the report keeps only those reached). */
 function planned(report: DrillReport, r: RoundResult): PhaseName[] {
+  if (r.planned) return r.planned
   const failover = r.fault !== 'pause' || (report.options.pauseMs ?? 0) >= report.sessionTimeout.effectiveMs
   return plannedPhases(r.target.kind, r.fault, r.before.jobs.length > 0, failover, r.target.tasks !== 0)
 }

@@ -13,6 +13,16 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
+/**
+ * Whether the fault outlasts what detects it: a pause or a partition shorter than the ZooKeeper
+ * session (JobManagers) or heartbeat.timeout (TaskManagers) is ridden out without a failover.
+ */
+export function expectsFailover(target: DrillTarget['kind'], opts: Pick<DrillOptions, 'fault' | 'pauseMs' | 'partitionMs'>, sessionTimeoutMs: number, heartbeatTimeoutMs = 50_000): boolean {
+  const ms = opts.fault === 'pause' ? opts.pauseMs ?? 0 : opts.fault === 'partition' ? opts.partitionMs ?? 0 : undefined
+  if (ms === undefined) return true
+  return ms >= (target === 'taskmanager' ? heartbeatTimeoutMs : sessionTimeoutMs)
+}
+
 /** The phases a round waits for, in the order they happen. */
 export function plannedPhases(target: DrillTarget['kind'], fault: DrillOptions['fault'], hasJobs: boolean, failover: boolean, hostsTasks = true): PhaseName[] {
   const jobPhases: PhaseName[] = hasJobs ? ['jobs-running', 'tasks-running', 'checkpoint'] : []
@@ -20,10 +30,10 @@ export function plannedPhases(target: DrillTarget['kind'], fault: DrillOptions['
     case 'leader':
       return failover ? ['leader-gone', 'new-leader', 'rest', ...jobPhases] : hasJobs ? ['checkpoint'] : []
     case 'standby':
-      return fault === 'pause' ? (hasJobs ? ['checkpoint'] : []) : ['contender-gone', ...(hasJobs ? ['checkpoint' as const] : [])]
+      return fault === 'pause' || (fault === 'partition' && !failover) ? (hasJobs ? ['checkpoint'] : []) : ['contender-gone', ...(hasJobs ? ['checkpoint' as const] : [])]
     case 'taskmanager':
       // an idle TaskManager's loss restarts nothing: the jobs only have to keep checkpointing
-      return hasJobs ? (fault === 'pause' || !hostsTasks ? ['checkpoint'] : ['job-restarted', ...jobPhases]) : []
+      return hasJobs ? (fault === 'pause' || (fault === 'partition' && !failover) || !hostsTasks ? ['checkpoint'] : ['job-restarted', ...jobPhases]) : []
     case 'zk-peer':
       return ['quorum-degraded', ...(hasJobs ? ['checkpoint' as const] : [])]
     case 'zk-leader':

@@ -1,6 +1,6 @@
 import type {ExitCodeValue} from '../errors.ts'
 
-export type FaultKind = 'kill' | 'term' | 'pause'
+export type FaultKind = 'kill' | 'term' | 'pause' | 'partition'
 export type TargetKind = 'leader' | 'standby' | 'taskmanager' | 'zk-peer' | 'zk-leader' | 'zk-quorum' | 'yarn-am'
 
 export interface DrillOptions {
@@ -8,6 +8,8 @@ export interface DrillOptions {
   fault: FaultKind
   /** --pause: how long the process stays stopped. */
   pauseMs?: number
+  /** --partition: how long the target's host stays cut off from the other hosts. */
+  partitionMs?: number
   /** taskmanager: which workers host; zk-peer: which server.N. */
   host?: string
   peerId?: number
@@ -92,6 +94,8 @@ export interface RoundResult {
   before: {leader?: string; leaderSession?: string; jobs: JobBefore[]}
   after: {leader?: string; leaderSession?: string}
   phases: Phase[]
+  /** The phases the round waited for (phases holds those reached). */
+  planned?: PhaseName[]
   /** Fault to the last phase reached; undefined when a phase never came. */
   recoveryMs?: number
   checks: Check[]
@@ -102,7 +106,28 @@ export interface RoundResult {
   explanation: string[]
   /** --verify: the checker job's counts (from its keyed state, read as Flink metrics). */
   verify?: VerifyRound
+  /** --partition: what was cut off, when, and who answered as leader meanwhile. */
+  partition?: PartitionRound
   ok: boolean
+}
+
+export interface PartitionRound {
+  host: string
+  /** The other hosts (as the conf names them) and the addresses dropped for them. */
+  peers: string[]
+  addresses: string[]
+  /** Bastion clock; the host's where its date has %N. */
+  appliedAt: number
+  hostAppliedAt?: number
+  healedAt: number
+  healed: boolean
+  rejoinedMs?: number
+  /** The cut-off leader's own log line giving up leadership (host clock). */
+  revokedAt?: number
+  revokedLine?: string
+  /** Per JobManager: when its REST endpoint answered as leader (bastion clock). */
+  serving: Array<{label: string; side: 'partitioned' | 'others'; from: number; to: number}>
+  overlaps: Array<{a: string; b: string; from: number; to: number}>
 }
 
 /** The checker job's counts summed over its subtasks at one moment. */

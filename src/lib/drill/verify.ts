@@ -26,6 +26,8 @@ export interface CheckerReading extends CheckerCounts {
   /** Each subtask's attempt marker: a new one after every restart. */
   attempts: string[]
   restoredCheckpoint: number
+  /** Per subtask: records seen and keys held (to tell live values from a stale cache). */
+  per: Array<{emitted: number; keys: number}>
 }
 
 const wanted = new Set<string>(CHECKER_METRICS)
@@ -56,7 +58,7 @@ export function sumReading(values: ReadonlyArray<{id: string; value: string}>, p
   }
   if (per.size < parallelism) return undefined
   const num = (m: Map<string, string>, k: string) => Number(m.get(k))
-  let r: CheckerReading = {emitted: 0, lost: 0, doubled: 0, reordered: 0, keys: 0, generation: 0, restoredCheckpoint: -1, subtasks: parallelism, at, attempts: []}
+  let r: CheckerReading = {emitted: 0, lost: 0, doubled: 0, reordered: 0, keys: 0, generation: 0, restoredCheckpoint: -1, subtasks: parallelism, at, attempts: [], per: []}
   for (let i = 0; i < parallelism; i++) {
     const m = per.get(i)!
     for (const k of ['emitted', 'lost', 'doubled', 'reordered', 'keys', 'generation', 'attempt']) if (!m.has(k) || !Number.isFinite(num(m, k))) return undefined
@@ -68,6 +70,7 @@ export function sumReading(values: ReadonlyArray<{id: string; value: string}>, p
       generation: i === 0 ? num(m, 'generation') : Math.min(r.generation, num(m, 'generation')),
       restoredCheckpoint: Math.max(r.restoredCheckpoint, m.has('restoredCheckpoint') ? num(m, 'restoredCheckpoint') : -1),
       attempts: [...r.attempts, m.get('attempt')!],
+      per: [...r.per, {emitted: num(m, 'emitted'), keys: num(m, 'keys')}],
     }
   }
   return r
@@ -95,8 +98,15 @@ export async function waitChecker(rest: RestClient, v: CheckerVertex, ok: (r: Ch
   while (!signal?.aborted) {
     const r = await readChecker(rest, v)
     if (r) {
+      // the same values twice in a row are one fetch read twice: wait for the next
+      if (last && r.per.every((p, i) => p.emitted === last!.per[i]?.emitted) && r.attempts.every((a, i) => a === last!.attempts[i])) {
+        if (Date.now() >= deadline) break
+        await sleep(everyMs)
+        continue
+      }
+      const live = isLive(r, last)
       last = r
-      if (ok(r)) return {reading: r, ok: true}
+      if (live && ok(r)) return {reading: r, ok: true}
     }
     if (Date.now() >= deadline) break
     await sleep(everyMs)
@@ -114,7 +124,19 @@ export function freshAfter(before: CheckerReading, expectRestart: boolean): (r: 
   }
 }
 
-export const countsOf = ({attempts: _a, restoredCheckpoint: _r, ...c}: CheckerReading): CheckerCounts => c
+export const countsOf = ({attempts: _a, restoredCheckpoint: _r, per: _p, ...c}: CheckerReading): CheckerCounts => c
+
+/**
+ * Whether a reading shows the running attempts: the same attempt markers as the reading before
+ * it, and every subtask that holds keys counted more records since. The REST metric store keeps
+ * values per subtask and attempt number, which a new JobMaster starts again from 0: right after a
+ * failover it can serve a stale attempt's values (seen on 2.3.0: a generation two restores old)
+ * until the next fetch from the TaskManagers replaces them.
+ */
+export function isLive(r: CheckerReading, prev: CheckerReading | undefined): boolean {
+  if (!prev || prev.attempts.length !== r.attempts.length || r.attempts.some((a, i) => a !== prev.attempts[i])) return false
+  return r.per.every((p, i) => p.keys === 0 || p.emitted > prev.per[i]!.emitted)
+}
 
 /** The round's verdicts: emitted moved on, nothing lost or doubled in state, the state was restored (not restarted empty). */
 export function verifyChecks(jobId: string, before: CheckerReading, after: CheckerReading | undefined): {checks: Check[]; verify: VerifyRound} {

@@ -62,8 +62,8 @@ export function requireZooKeeperHa(conf: ClusterConf): void {
 const zkQuorumOf = (conf: ClusterConf) => getValue(conf, 'high-availability.zookeeper.quorum')?.value
 
 /** A ZooKeeper session to the cluster's quorum, as the bastion reaches it. */
-export async function connectClusterZk(session: Session, opts: {timeoutMs?: number; sessionTimeoutMs?: number} = {}): Promise<ZkClient> {
-  const connect = zkConnectString(session)!
+export async function connectClusterZk(session: Session, opts: {timeoutMs?: number; sessionTimeoutMs?: number; avoid?: readonly string[]} = {}): Promise<ZkClient> {
+  const connect = zkConnectString(session, {avoid: opts.avoid})!
   return connectZk(connect, {connectTimeoutMs: opts.timeoutMs ?? 5000, sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, opTimeoutMs: opts.timeoutMs ?? 5000})
 }
 

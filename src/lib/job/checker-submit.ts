@@ -5,16 +5,10 @@ import type {Session} from '../cluster/session.ts'
 import {getValue} from '../conf/load.ts'
 import {formatVersion} from '../conf/version.ts'
 import {UsageError} from '../errors.ts'
-import {CHECKER_MAIN_CLASS, checkerArgs, checkerJar} from './checker.ts'
+import {CHECKER_MAIN_CLASS, checkerArgs, checkerJar, type CheckerArgsOptions} from './checker.ts'
 import {submitJob, type RestTarget, type SubmitReport} from './index.ts'
 
-export interface CheckerOptions {
-  rate?: number
-  keys?: number
-  parallelism?: number
-  name?: string
-  dropEvery?: number
-  repeatEvery?: number
+export interface CheckerOptions extends CheckerArgsOptions {
   /** Checkpoint interval when the cluster sets none (default 1 s: a drill needs frequent checkpoints). */
   checkpointInterval?: string
   rest?: RestTarget

@@ -58,7 +58,9 @@ export function renderHaChange(c: HaChange, s: Style): string {
 export const haChangeJson = (c: HaChange) => ({at: c.at, notifiedAt: c.notifiedAt, changes: c.changes, kinds: c.kinds, state: c.state})
 
 export function renderRound(r: RoundResult, s: Style): string {
-  const lines = [`round ${r.round}: ${r.fault} ${r.target.label} (pid ${r.target.pid}) at ${time(r.faultAt)}`]
+  const lines = [r.partition
+    ? `round ${r.round}: partition ${r.partition.host} (${r.target.label}, pid ${r.target.pid}) from ${r.partition.peers.join(', ')} at ${time(r.faultAt)}, healed at ${time(r.partition.healedAt)}`
+    : `round ${r.round}: ${r.fault} ${r.target.label} (pid ${r.target.pid}) at ${time(r.faultAt)}`]
   for (const p of r.phases) lines.push(`  +${sec(p.ms).padStart(8)}  ${p.name.padEnd(15)} ${p.detail ?? ''}`)
   if (r.timedOut) lines.push(s.red('  timed out waiting for the next phase'))
   for (const c of r.checks) lines.push(`  ${c.ok ? s.green('ok  ') : s.red('FAIL')} ${c.name}: ${c.detail}`)
@@ -67,6 +69,10 @@ export function renderRound(r: RoundResult, s: Style): string {
     const v = r.verify
     const bad = (n: number) => (n === 0 ? String(n) : s.red(String(n)))
     lines.push(`  checker  emitted +${v.emitted} (${v.before.emitted} → ${v.after?.emitted ?? '?'})  lost ${bad(v.after?.lost ?? v.lost)}  doubled ${bad(v.after?.doubled ?? v.doubled)}  reordered ${v.reordered}  keys ${v.keys}  generation ${v.before.generation} → ${v.after?.generation ?? '?'}`)
+  }
+  if (r.partition?.serving.length) {
+    const hms = (ms: number) => new Date(ms).toISOString().slice(11, 23)
+    lines.push(`  leaders  ${r.partition.serving.map((x) => `${x.label} ${hms(x.from)}–${hms(x.to)}`).join(', ')} UTC${r.partition.overlaps.length ? s.red(` OVERLAP ${r.partition.overlaps.length}`) : ''}`)
   }
   const budget = r.withinBudget === undefined ? '' : r.withinBudget ? ' (within budget)' : s.red(' (over budget)')
   lines.push(`  recovery ${r.recoveryMs === undefined ? s.red('incomplete') : sec(r.recoveryMs)}${budget}`)

@@ -6,8 +6,7 @@ import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wri
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {distJarVersion, distRoot, fetchDistribution, installTarball, listDistributions, recipeHash, supportedVersions} from '../../../src/lib/dist/index.ts'
-import {FlinkctlError} from '../../../src/lib/errors.ts'
-import {writeTree} from '../../helpers/fixtures.ts'
+import {rejectsWith, writeTree} from '../../helpers/fixtures.ts'
 import {groundVersions, repoRoot} from '../../helpers/ground-flink.ts'
 
 const ASSEMBLE = join(repoRoot, 'templates/dist/assemble.sh')
@@ -22,19 +21,6 @@ function fakeHome(root: string, version: string, marker: string | null): string 
   writeFileSync(join(home, 'bin', 'bash-java-utils.jar'), 'jar')
   if (marker !== null) writeFileSync(join(home, '.complete'), `${marker}\n`)
   return home
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, exit: number): Promise<FlinkctlError> {
-  let caught: unknown
-  try {
-    await p
-  } catch (err) {
-    caught = err
-  }
-  assert.ok(caught instanceof FlinkctlError, `expected FlinkctlError ${code}, got ${String(caught)}`)
-  assert.equal(caught.code, code, caught.message)
-  assert.equal(caught.exit, exit)
-  return caught
 }
 
 /** PATH = an empty dir (+ given fake tools): no mvn, no java. */

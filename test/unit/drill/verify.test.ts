@@ -2,11 +2,12 @@
 // fresh, and the verdicts (lost state when a restarted job's state started empty).
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {freshAfter, parseMetricId, sumReading, verifyChecks, type CheckerReading} from '../../../src/lib/drill/verify.ts'
+import {freshAfter, isLive, parseMetricId, sumReading, verifyChecks, waitChecker, type CheckerReading, type CheckerVertex} from '../../../src/lib/drill/verify.ts'
+import {RestClient} from '../../../src/lib/rest/client.ts'
 
 const metrics = (subtask: number, v: Record<string, number | string>) => Object.entries(v).map(([k, x]) => ({id: `${subtask}.checker.${k}`, value: String(x)}))
 const sub = (emitted: number, attempt: string, extra: Record<string, number> = {}) => ({emitted, lost: 0, doubled: 0, reordered: 0, keys: 4, generation: 0, restoredCheckpoint: -1, attempt, ...extra})
-const reading = (r: Partial<CheckerReading>): CheckerReading => ({emitted: 100, lost: 0, doubled: 0, reordered: 0, keys: 8, generation: 0, restoredCheckpoint: -1, subtasks: 2, at: 0, attempts: ['a', 'b'], ...r})
+const reading = (r: Partial<CheckerReading>): CheckerReading => ({emitted: 100, lost: 0, doubled: 0, reordered: 0, keys: 8, generation: 0, restoredCheckpoint: -1, subtasks: 2, at: 0, attempts: ['a', 'b'], per: [{emitted: 50, keys: 4}, {emitted: 50, keys: 4}], ...r})
 
 describe('checker metrics', () => {
   it('parses <subtask>.<operator>.<metric> ids of the checker only', () => {
@@ -26,7 +27,38 @@ describe('checker metrics', () => {
     assert.equal(r.generation, 1)
     assert.equal(r.restoredCheckpoint, 7)
     assert.deepEqual(r.attempts, ['11', '22'])
+    assert.deepEqual(r.per, [{emitted: 10, keys: 4}, {emitted: 15, keys: 4}])
     assert.equal(r.at, 5)
+  })
+
+  it('trusts a reading only when the same attempts counted on since the one before (a stale cache does not move)', () => {
+    const prev = reading({per: [{emitted: 50, keys: 4}, {emitted: 50, keys: 6}]})
+    assert.equal(isLive(reading({per: [{emitted: 60, keys: 4}, {emitted: 55, keys: 6}]}), prev), true)
+    assert.equal(isLive(reading({per: [{emitted: 60, keys: 4}, {emitted: 50, keys: 6}]}), prev), false, 'one subtask frozen: a stale value')
+    assert.equal(isLive(reading({per: [{emitted: 60, keys: 4}, {emitted: 50, keys: 0}]}), prev), true, 'a subtask without keys has nothing to count')
+    assert.equal(isLive(reading({attempts: ['a', 'c'], per: [{emitted: 60, keys: 4}, {emitted: 55, keys: 6}]}), prev), false, 'another attempt: one reading of it is not enough')
+    assert.equal(isLive(prev, undefined), false)
+  })
+
+  it('waits past a stale attempt\'s values for the live ones', async () => {
+    // the REST metric store first serves values two restores old, then the running attempts'
+    const served = [
+      [...metrics(0, sub(900, '9001', {generation: 10})), ...metrics(1, sub(800, '9002', {generation: 10}))],
+      [...metrics(0, sub(1000, '1301', {generation: 13})), ...metrics(1, sub(1100, '1302', {generation: 13}))],
+      [...metrics(0, sub(1000, '1301', {generation: 13})), ...metrics(1, sub(1100, '1302', {generation: 13}))],
+      [...metrics(0, sub(1040, '1301', {generation: 13})), ...metrics(1, sub(1150, '1302', {generation: 13}))],
+    ]
+    let i = 0
+    const rest = {async get(path: string) {
+      if (!path.includes('?get=')) return served[0]!.map((x) => ({id: x.id}))
+      return served[Math.min(i++, served.length - 1)]
+    }} as unknown as RestClient
+    const v: CheckerVertex = {jobId: 'j', vertexId: 'v', parallelism: 2}
+    const before = reading({emitted: 1500, generation: 12, attempts: ['x0', 'x1']})
+    const got = await waitChecker(rest, v, freshAfter(before, true), Date.now() + 5000, undefined, 1)
+    assert.equal(got.ok, true)
+    assert.equal(got.reading!.generation, 13, 'not the stale generation 10')
+    assert.equal(got.reading!.emitted, 2190)
   })
 
   it('is undefined until every subtask reports every metric, or a value is not a number', () => {

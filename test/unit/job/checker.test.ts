@@ -5,9 +5,9 @@ import assert from 'node:assert/strict'
 import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {FlinkctlError, UsageError} from '../../../src/lib/errors.ts'
+import {UsageError} from '../../../src/lib/errors.ts'
 import {CHECKER_MAIN_CLASS, CHECKER_METRICS, CHECKER_OPERATOR, checkerArgs, checkerCacheRoot, checkerJar, checkerSourceHash} from '../../../src/lib/job/checker.ts'
-import {writeTree} from '../../helpers/fixtures.ts'
+import {rejectsWith, writeTree} from '../../helpers/fixtures.ts'
 import {repoRoot} from '../../helpers/ground-flink.ts'
 
 const FAKE_MVN = `#!/bin/sh
@@ -37,19 +37,6 @@ function toolEnv(tools: {mvn?: boolean; java?: boolean}, extra: Record<string, s
 }
 
 const mvnCalls = (log: string): string[][] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('|')) : [])
-
-async function rejectsWith(p: Promise<unknown>, code: string, exit: number): Promise<FlinkctlError> {
-  let caught: unknown
-  try {
-    await p
-  } catch (err) {
-    caught = err
-  }
-  assert.ok(caught instanceof FlinkctlError, `expected FlinkctlError ${code}, got ${String(caught)}`)
-  assert.equal(caught.code, code, caught.message)
-  assert.equal(caught.exit, exit)
-  return caught
-}
 
 describe('checker: constants and source hash', () => {
   it('names the class, operator and metrics the Java job uses', () => {
