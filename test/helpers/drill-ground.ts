@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import {drillReportSchema} from '../../src/lib/output/drill-schema.ts'
 import {explain, type CliResult} from './flinkctl.ts'
-import {haClusterGround, type HaCluster} from './ha-cluster.ts'
+import {haClusterGround, parseLogTime, type HaCluster} from './ha-cluster.ts'
 import {waitFor} from './wait.ts'
 
 export const MAIN = {
@@ -106,4 +106,57 @@ export function assertVerified(round: any, jobId: string): void {
   for (const name of ['emitted after the recovery > before the fault', 'no record lost', 'no record doubled']) {
     assert.ok(round.checks.some((c: any) => c.name.endsWith(name) && c.ok), `round ${round.round}: check '${name}' missing or failed: ${JSON.stringify(round.checks)}`)
   }
+}
+
+/**
+ * From a JobManager's own log, after `since` (epoch ms): when its ZooKeeper connection was first
+ * suspended, when Curator next deemed it lost, and when the JobManager next gave up leadership.
+ */
+export async function connectionLog(g: DrillGround, logDir: string, host: string, since: number): Promise<{suspended?: number; lost?: number; revoked?: number; lines: string[]}> {
+  const out = await g.onHost(host, `cat ${logDir}/flink-*-standalonesession-*-${host}.log* 2>/dev/null | grep -E 'Connection to ZooKeeper (suspended|lost)|revoked (the )?leadership|lost leadership' || true`)
+  const lines = out.split('\n').filter((l) => (parseLogTime(l) ?? 0) >= since - 50)
+  const first = (re: RegExp, after = 0) => lines.map((l) => (re.test(l) ? parseLogTime(l) : undefined)).find((t): t is number => t !== undefined && t >= after)
+  const suspended = first(/Connection to ZooKeeper suspended/)
+  // Curator tells its listeners in turn: a revocation may be logged a few ms before the suspension
+  return {suspended, lost: first(/Connection to ZooKeeper lost/, suspended ?? since), revoked: first(/revoked (the )?leadership|lost leadership/i), lines}
+}
+
+/**
+ * A quorum loss drill (a majority of 3 peers killed for 8 s) under --verify, and what the leader's
+ * own log says: with tolerate-suspended-connections false it gives up leadership as its connection
+ * is suspended; with true only once Curator deems the session lost, a session timeout later.
+ */
+export async function assertQuorumLoss(g: DrillGround, logDir: string, tolerate: boolean): Promise<string> {
+  const {report: d} = await g.drill(['--target', 'zk-quorum', '--kill', '--down', '8s', '--verify'])
+  const round = d.rounds[0]!
+  assert.equal(round.ok, true, JSON.stringify(round.checks))
+  assert.equal(round.target.kind, 'zk-quorum')
+  assert.equal(round.target.restore.daemon, 'zookeeper-majority')
+  if (round.target.restore.daemon === 'zookeeper-majority') assert.equal(round.target.restore.peers.length, 2, 'a majority of 3')
+  const names = round.phases.map((p) => p.name)
+  for (const p of ['quorum-lost', 'quorum-back', 'rest', 'jobs-running', 'tasks-running', 'checkpoint']) assert.ok(names.includes(p as never), `phase ${p} in ${names.join(',')}`)
+  // with an 8 s outage and 4 s sessions both settings give up leadership: at once (false) or once the session is lost (true)
+  const lost = round.phases.find((p) => p.name === 'leadership-lost')
+  assert.ok(lost, 'the JobManagers gave up leadership without a quorum')
+  const session = d.sessionTimeout.effectiveMs
+  const check = round.checks.find((c) => c.name === (tolerate ? 'leadership was kept through the suspension and given up only once the session was lost' : 'the JobManagers gave up leadership without a quorum'))
+  assert.ok(check?.ok, JSON.stringify(round.checks))
+  if (tolerate) assert.ok(lost.ms! >= 0.75 * session, `given up +${lost.ms} ms, session ${session} ms`)
+  assertVerified(round, g.jobId)
+  assert.ok(round.checks.some((c) => c.name.endsWith('state restored from a checkpoint') && c.ok), 'suspended, then recovered from its checkpoint: not failed terminally')
+  // independently, the leader's own log: suspended, then revoked at once (false) or after the session (true)
+  const log = await connectionLog(g, logDir, round.before.leader!, round.faultAt)
+  assert.ok(log.suspended !== undefined && log.revoked !== undefined, log.lines.join('\n'))
+  const gap = log.revoked - log.suspended
+  if (tolerate) {
+    assert.ok(gap >= 0.75 * session, `revoked ${gap} ms after the suspension, session ${session} ms:\n${log.lines.join('\n')}`)
+    assert.ok(log.lost !== undefined && log.lost <= log.revoked + 50, `Curator deemed the session lost before the revocation:\n${log.lines.join('\n')}`)
+  } else {
+    assert.ok(gap < 0.5 * session, `revoked ${gap} ms after the suspension, session ${session} ms:\n${log.lines.join('\n')}`)
+  }
+  // the whole quorum serves again
+  const modes = await Promise.all(['h1', 'h2', 'h3'].map((h) => g.onHost(h, "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3 | sed -n 's/^Mode: //p'")))
+  assert.deepEqual([...modes].sort(), ['follower', 'follower', 'leader'])
+  await g.whole()
+  return `session ${session} ms; leadership given up +${lost.ms} ms after the quorum was lost (drill); the leader's log: revoked ${gap} ms after the suspension; recovery ${round.recoveryMs} ms`
 }

@@ -201,7 +201,7 @@ export async function runDrill(session: Session, opts: DrillOptions, emit: Emit)
           round.after = {leader: m.newLeader?.label ?? (published?.restUrl ? endpointOfUrl(session, published.restUrl, endpoints)?.label ?? published.restUrl : undefined), leaderSession: published?.sessionId}
           round.recoveryMs = m.timedOut || m.phases.length < planned.length ? undefined : (m.phases.at(-1)?.ms ?? 0)
           const cutPeers = plan ? (session.conf.zoo?.servers ?? []).filter((x) => sameMachine(session, x.host, target.host)).map((x) => x.id) : []
-          round.checks = [...checksOf(round, steady, m, planned, {tolerateSuspended: settings.tolerateSuspended, cutPeers}), ...verified]
+          round.checks = [...checksOf(round, steady, m, planned, {tolerateSuspended: settings.tolerateSuspended, sessionTimeoutMs: settings.sessionTimeoutMs, cutPeers}), ...verified]
           round.explanation = explain(round, settings)
           if (cutPeers.length && round.after.leaderSession !== round.before.leaderSession && target.kind !== 'leader') {
             round.explanation.push(`${target.host} also runs ZooKeeper peer ${cutPeers.join(', ')}: cutting it off cost the JobManagers' connections through it, and with tolerate-suspended-connections: ${settings.tolerateSuspended} a suspended connection ${settings.tolerateSuspended ? 'is ridden out until the session is lost' : 'revokes leadership at once'} (the leader's session changed)`)

@@ -74,7 +74,7 @@ export function summarize(rounds: readonly RoundResult[]): PhaseSummary[] {
   })
 }
 
-export function checksOf(round: RoundResult, steady: Steady, m: Measured, planned: PhaseName[], quorum?: {tolerateSuspended: boolean; cutPeers?: readonly number[]}): Check[] {
+export function checksOf(round: RoundResult, steady: Steady, m: Measured, planned: PhaseName[], quorum?: {tolerateSuspended: boolean; sessionTimeoutMs: number; cutPeers?: readonly number[]}): Check[] {
   const checks: Check[] = []
   const t = round.target
   if (t.kind === 'leader' && planned.includes('new-leader')) {
@@ -94,7 +94,7 @@ export function checksOf(round: RoundResult, steady: Steady, m: Measured, planne
     if (!quorum?.tolerateSuspended) {
       checks.push({name: 'the JobManagers gave up leadership without a quorum', ok: lost !== undefined, detail: lost ? `+${seconds(lost.ms!)} ${lost.detail}` : 'the leader kept serving jobs without a quorum (split brain risk)'})
     } else {
-      checks.push({name: 'leadership was kept through the suspension, or given up once the session was lost', ok: true, detail: lost ? `given up +${seconds(lost.ms!)} (${lost.detail})` : 'kept: the outage was shorter than the session timeout'})
+      checks.push(toleratedCheck(m, quorum.sessionTimeoutMs))
     }
   } else if (t.kind === 'zk-peer' || t.kind === 'zk-leader') {
     checks.push({name: 'the cluster has a leader', ok: Boolean(round.after.leader), detail: round.after.leader ?? 'no leader published after the drill'})
@@ -124,4 +124,28 @@ export function drillOutcome(rounds: ReadonlyArray<Pick<RoundResult, 'ok' | 'tim
     : !ok ? ExitCode.CheckFailed
       : rounds.some((r) => r.withinBudget === false) ? ExitCode.OverBudget : ExitCode.Ok
   return {ok, exit}
+}
+
+/**
+ * With tolerate-suspended-connections: true a leader keeps leadership while its connection is
+ * suspended and gives it up once Curator deems the session lost, a session timeout after the
+ * suspension. Given up much sooner means the setting had no effect; kept through an outage longer
+ * than the session means a leader served without a quorum.
+ */
+export function toleratedCheck(m: Pick<Measured, 'phases'>, sessionTimeoutMs: number): Check {
+  const name = 'leadership was kept through the suspension and given up only once the session was lost'
+  const lost = m.phases.find((p) => p.name === 'leadership-lost')
+  const at = (n: PhaseName) => m.phases.find((p) => p.name === n)?.ms
+  if (lost) {
+    // the suspension starts no sooner than the fault, and the REST poll sees the loss no sooner than it happened
+    const early = lost.ms! < 0.75 * sessionTimeoutMs
+    return {name, ok: !early, detail: `given up +${seconds(lost.ms!)} after the quorum was lost (${lost.detail}); session timeout ${seconds(sessionTimeoutMs)}${early ? ': sooner than the session could be lost, as if tolerate-suspended-connections were false (is it set on the JobManagers?)' : ''}`}
+  }
+  const outage = at('quorum-back')
+  if (outage === undefined) return {name, ok: false, detail: 'the quorum did not come back: cannot tell'}
+  const without = outage - (at('quorum-lost') ?? 0)
+  const tooLong = without > sessionTimeoutMs + 2000
+  return {name, ok: !tooLong, detail: tooLong
+    ? `the leader kept serving jobs for ${seconds(without)} without a quorum, longer than the session timeout (${seconds(sessionTimeoutMs)}): split brain risk`
+    : `kept: the quorum was back +${seconds(outage)}, within the session timeout (${seconds(sessionTimeoutMs)})`}
 }

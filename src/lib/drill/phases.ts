@@ -68,6 +68,17 @@ export async function probeJobs(rest: RestClient, jobIds: readonly string[], wha
   }
 }
 
+/**
+ * When the jobs' new checkpoints completed: the JobManager's own time of the last acknowledgement
+ * (GET /checkpoints is cached for rest.cache.checkpoint-statistics.timeout, 3 s by default, so
+ * seeing it lags), kept between the previous phase and the moment it was seen, so a JobManager
+ * clock apart from this machine's can neither reorder the phases nor make them look later.
+ */
+export function checkpointSeenAt(acks: ReadonlyArray<number | undefined>, previousAt: number, seenAt: number): number {
+  if (!acks.length || acks.some((a) => typeof a !== 'number' || !Number.isFinite(a))) return seenAt
+  return Math.min(seenAt, Math.max(previousAt, ...(acks as number[])))
+}
+
 /** Measures one round's phases; returns when all are reached or the deadline passes. */
 export async function measure(ctx: {
   session: Session; steady: Steady; target: DrillTarget; fault: DrillOptions['fault']; faultAt: number; deadline: number
@@ -151,7 +162,8 @@ export async function measure(ctx: {
         })
         if (ok) {
           const detail = next === 'checkpoint' ? jobIds.map((id) => `${id.slice(0, 8)}: ${p.checkpoints.get(id)?.latest?.completed?.id}`).join(', ') : undefined
-          mark(next, at, detail)
+          const acks = jobIds.map((id) => p.checkpoints.get(id)?.latest?.completed?.latest_ack_timestamp)
+          mark(next, next === 'checkpoint' ? checkpointSeenAt(acks, reached.at(-1)?.at ?? faultAt, at) : at, detail)
           progressed = true
         }
         break

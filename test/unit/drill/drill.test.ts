@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {drillOutcome, explain, pickJobManager, plannedPhases, summarize, type RoundResult} from '../../../src/lib/drill/index.ts'
+import {toleratedCheck} from '../../../src/lib/drill/explain.ts'
 import {rpcEndpointOf, subtasksByTaskManager, taskExecutorIndex} from '../../../src/lib/drill/targets.ts'
 import {RestClient} from '../../../src/lib/rest/client.ts'
 
@@ -95,6 +96,23 @@ describe('drill pieces', () => {
     ]}
     assert.match(explain(round, {sessionTimeoutMs: 4000, requestedMs: 4000}).join(' '), /suspended ZooKeeper connection revokes leadership at once/)
     assert.match(explain(round, {sessionTimeoutMs: 4000, requestedMs: 4000, tolerateSuspended: true}).join(' '), /keeps leadership through a suspended connection until the session is lost \(session timeout 4\.0 s\)/)
+  })
+
+  it('with tolerate-suspended-connections: true, fails a leadership given up before the session could be lost, or kept through a longer outage', () => {
+    const ph = (...xs: Array<[string, number]>) => ({phases: xs.map(([name, ms]) => ({name: name as never, at: 0, ms}))})
+    // given up once the session (4 s) was lost: the setting took effect
+    assert.equal(toleratedCheck(ph(['quorum-lost', 200], ['leadership-lost', 4300], ['quorum-back', 9000]), 4000).ok, true)
+    // given up at once, as with false: the JobManagers do not run with the setting
+    const early = toleratedCheck(ph(['quorum-lost', 200], ['leadership-lost', 600], ['quorum-back', 9000]), 4000)
+    assert.equal(early.ok, false)
+    assert.match(early.detail, /sooner than the session could be lost/)
+    // kept through a short outage
+    assert.equal(toleratedCheck(ph(['quorum-lost', 200], ['quorum-back', 3500]), 4000).ok, true)
+    // kept while the quorum was gone for 12 s: a leader without a quorum
+    const kept = toleratedCheck(ph(['quorum-lost', 200], ['quorum-back', 12_200]), 4000)
+    assert.equal(kept.ok, false)
+    assert.match(kept.detail, /kept serving jobs for 12\.0 s without a quorum/)
+    assert.equal(toleratedCheck(ph(['quorum-lost', 200]), 4000).ok, false)
   })
 
   it('summarizes min/median/max per phase over the rounds that reached it', () => {

@@ -223,13 +223,13 @@ describe('a partition that also cuts a ZooKeeper peer', () => {
   const m = {phases: [], timedOut: false} as never
 
   it('requires a leader, not the same session: the JobManagers may give up leadership through the lost peer', () => {
-    const changed = checksOf(round('h1', 'bbbbbbbb-2'), steady, m, [], {tolerateSuspended: false, cutPeers: [3]})
+    const changed = checksOf(round('h1', 'bbbbbbbb-2'), steady, m, [], {tolerateSuspended: false, sessionTimeoutMs: 4000, cutPeers: [3]})
     assert.deepEqual(changed.map((c) => [c.name, c.ok]), [['the cluster has a leader', true]])
     assert.match(changed[0]!.detail, /leadership changed hands: session aaaaaaaa → bbbbbbbb/)
-    const none = checksOf(round(undefined, ''), steady, m, [], {tolerateSuspended: false, cutPeers: [3]})
+    const none = checksOf(round(undefined, ''), steady, m, [], {tolerateSuspended: false, sessionTimeoutMs: 4000, cutPeers: [3]})
     assert.equal(none[0]!.ok, false)
     // no peer on the cut host (or suspended connections tolerated): the leader must keep its session
-    const kept = checksOf(round('h1', 'bbbbbbbb-2'), steady, m, [], {tolerateSuspended: false, cutPeers: []})
+    const kept = checksOf(round('h1', 'bbbbbbbb-2'), steady, m, [], {tolerateSuspended: false, sessionTimeoutMs: 4000, cutPeers: []})
     assert.deepEqual(kept.map((c) => [c.name, c.ok]), [['the leader kept its leadership', false]])
   })
 })
