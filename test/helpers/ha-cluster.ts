@@ -20,6 +20,9 @@ export interface HaClusterOptions {
   workers?: string[]
   /** More config.yaml lines. */
   conf?: string[]
+  /** More per-host folders: seeded with a copy of the shared one, or empty. */
+  private?: string[]
+  privateEmpty?: string[]
 }
 
 export async function haClusterGround(base: string, home: string, opts: HaClusterOptions = {}): Promise<HaCluster> {
@@ -27,7 +30,7 @@ export async function haClusterGround(base: string, home: string, opts: HaCluste
   rmSync(base, {recursive: true, force: true})
   const confDir = `${base}/conf`
   for (const d of [confDir, `${base}/shared`]) mkdirSync(d, {recursive: true})
-  const ground = await groundUp({hosts: 4, privateEmpty: ['/tmp', confDir, `${base}/log`, `${base}/zk`]})
+  const ground = await groundUp({hosts: 4, private: opts.private, privateEmpty: ['/tmp', confDir, `${base}/log`, `${base}/zk`, ...(opts.privateEmpty ?? [])]})
   writeFileSync(join(confDir, 'config.yaml'), [
     'jobmanager.bind-host: 0.0.0.0',
     'jobmanager.memory.process.size: 700m',

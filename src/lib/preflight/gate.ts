@@ -1,0 +1,31 @@
+import {refuseInvalid} from '../cluster/guard.ts'
+import {startCluster, type StartOptions, type StartReport} from '../cluster/ops.ts'
+import type {Session} from '../cluster/session.ts'
+import {ExitCode, FlinkctlError} from '../errors.ts'
+import {preflight, type PreflightReport} from './preflight.ts'
+
+/** start-cluster --preflight found errors: nothing was started; `details` is the report. */
+export class PreflightFailed extends FlinkctlError {
+  readonly report: PreflightReport
+  constructor(report: PreflightReport) {
+    const bad = report.hosts.filter((h) => h.level === 'error')
+    const first = bad[0]?.checks.find((c) => c.level === 'error')
+    super(`preflight: ${report.errors} error(s) on ${bad.map((h) => h.host).join(', ')}${first ? ` — ${bad[0]!.host} ${first.check}: ${first.detail}` : ''}; nothing was started`, {
+      code: 'PREFLIGHT_FAILED', exit: report.exit === ExitCode.Failed ? ExitCode.Failed : ExitCode.PartialFailure,
+      hint: `${first?.hint ? `${first.hint}; ` : ''}\`flinkctl preflight\` shows every check`, details: report,
+    })
+    this.name = 'PreflightFailed'
+    this.report = report
+  }
+}
+
+/** start-cluster --preflight: the checks first; any error (not a warning) stops before a host is touched. */
+export async function startClusterChecked(session: Session, opts: StartOptions & {preflight: boolean}): Promise<StartReport & {preflight?: PreflightReport}> {
+  if (!opts.preflight || opts.dryRun) return startCluster(session, opts)
+  // an invalid conf is refused as without --preflight, before any host is asked
+  refuseInvalid(session.conf)
+  const checked = await preflight(session)
+  if (checked.errors > 0) throw new PreflightFailed(checked)
+  for (const h of checked.hosts) for (const c of h.checks) if (c.level === 'warn') session.emit({level: 'warn', host: h.host, message: `preflight ${c.check}: ${c.detail}`})
+  return {...await startCluster(session, opts), preflight: checked}
+}

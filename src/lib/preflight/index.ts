@@ -1,0 +1,3 @@
+export {preflight, libManifest, type HostPreflight, type PreflightReport} from './preflight.ts'
+export {startClusterChecked, PreflightFailed} from './gate.ts'
+export type {PreflightCheck, Level} from './checks.ts'
