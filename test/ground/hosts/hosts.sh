@@ -75,7 +75,8 @@ load_env() { [[ -f $STATE/ground.env ]] && source "$STATE/ground.env"; }
 # ---------------------------------------------------------------------------------------------
 cmd_install() {
   need_root
-  local pkgs=(openssh-server openssh-client iproute2 procps util-linux psmisc libxml2-utils nftables) missing=() p
+  # zsh: not for the hosts, for the completion test of the same tier
+  local pkgs=(openssh-server openssh-client iproute2 procps util-linux psmisc libxml2-utils nftables zsh) missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
