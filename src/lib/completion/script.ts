@@ -72,14 +72,21 @@ __VALUES__
 }
 # host names of the conf dir named on the line (--conf-dir), else FLINK_CONF_DIR, else FLINK_HOME/conf, else ./conf
 __BIN___hosts() {
-  local dir= take= w f
+  local dir= home= take= w f
+  # bash splits --conf-dir=DIR at the = (COMP_WORDBREAKS): a lone = word means the value follows
   for w in "$${'{'}COMP_WORDS[@]}"; do
-    if [ -n "$take" ]; then dir=$w; take=; fi
+    if [ -n "$take" ] && [ "$w" != = ]; then
+      case $take in conf) dir=$w ;; home) home=$w ;; esac
+      take=
+    fi
     case $w in
       --conf-dir=*) dir=$${'{'}w#--conf-dir=} ;;
-      --conf-dir|-c) take=1 ;;
+      --flink-home=*) home=$${'{'}w#--flink-home=} ;;
+      --conf-dir|-c) take=conf ;;
+      --flink-home) take=home ;;
     esac
   done
+  [ -n "$dir" ] || { [ -n "$home" ] && dir=$home/conf; }
   [ -n "$dir" ] || dir=$${'{'}FLINK_CONF_DIR:-}
   [ -n "$dir" ] || { [ -n "$${'{'}FLINK_HOME:-}" ] && dir=$FLINK_HOME/conf; }
   [ -n "$dir" ] || dir=conf
@@ -101,6 +108,8 @@ __BIN___offer() {
 __FN__() {
   local cur=$2 prev=$3 id= w try n=0 past= kind
   COMPREPLY=()
+  # bash: --target=zk-l arrives as --target, =, zk-l (or cur = itself right after the =)
+  if [ "$cur" = = ]; then cur=; elif [ "$prev" = = ] && [ "$COMP_CWORD" -ge 2 ]; then prev=$${'{'}COMP_WORDS[COMP_CWORD-2]}; fi
   # the command: the longest run of leading words that names one (or a topic)
   for w in "$${'{'}COMP_WORDS[@]}"; do
     if [ "$n" -gt 0 ] && [ "$n" -lt "$COMP_CWORD" ] && [ -z "$past" ]; then
@@ -142,5 +151,6 @@ __FN__() {
   const register = `complete -o default -F ${fn} ${bin}\n`
   if (shell === 'bash') return `${script}${register}`
   // zsh runs the same function through bashcompinit (part of zsh since 4.3)
-  return `#compdef ${bin}\n(( $+functions[compdef] )) || { autoload -U +X compinit && compinit -i; }\nautoload -U +X bashcompinit && bashcompinit\n${script}${register}`
+  // loaded from fpath on the first TAB, the file runs inside completion: complete that TAB too
+  return `#compdef ${bin}\n(( $+functions[compdef] )) || { autoload -U +X compinit && compinit -i; }\nautoload -U +X bashcompinit && bashcompinit\n${script}${register}if (( $+compstate )); then _bash_complete -o default -F ${fn}; fi\n`
 }

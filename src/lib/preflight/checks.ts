@@ -99,7 +99,8 @@ export function diskChecks(facts: HostFacts, dirs: ReadonlyArray<{path: string; 
     const dir = dirs[d.index]
     if (!dir) continue
     const what = `${dir.use} ${dir.path}`
-    if (!d.writable) out.push({check: 'disk', level: 'error', detail: `${what}: not writable (nor its nearest existing parent)`, hint: 'create it for the daemon user, or point the key elsewhere'})
+    if (!d.writable && dir.use === 'conf dir') out.push({check: 'disk', level: 'warn', detail: `${what}: not writable: start-cluster pushes the conf there (use --no-push if it is managed otherwise)`})
+    else if (!d.writable) out.push({check: 'disk', level: 'error', detail: `${what}: not writable (nor its nearest existing parent)`, hint: 'create it for the daemon user, or point the key elsewhere'})
     else if (d.availKiB === undefined) out.push({check: 'disk', level: 'warn', detail: `${what}: free space unknown (df)`})
     else if (d.availKiB < DISK_ERROR_KIB) out.push({check: 'disk', level: 'error', detail: `${what}: ${fmtKiB(d.availKiB)} free`, hint: 'free space there or point the key at another disk'})
     else if (d.availKiB < DISK_WARN_KIB) out.push({check: 'disk', level: 'warn', detail: `${what}: ${fmtKiB(d.availKiB)} free`})
@@ -126,6 +127,8 @@ export function openFilesCheck(facts: HostFacts): PreflightCheck {
 /** The address Java would use for a name: the first IPv4 answer, else the first answer. */
 export const primaryAddress = (addresses: readonly string[]): string | undefined => addresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) ?? addresses[0]
 
+const isLoopback = (a: string) => /^127\./.test(a) || a === '::1'
+
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', '127.0.0.1', '::1'])
 
 /**
@@ -150,9 +153,16 @@ export function nameChecks(names: readonly string[], answers: ReadonlyMap<string
       }
       byAddr.set(a, [...(byAddr.get(a) ?? []), host])
     }
-    if (byAddr.size <= 1) continue
-    const ranked = [...byAddr.entries()].sort((x, y) => y[1].length - x[1].length)
-    const tie = ranked[0]![1].length === ranked[1]![1].length
+    if (byAddr.size === 0) continue
+    const loop = [...byAddr.entries()].filter(([a]) => isLoopback(a))
+    if (byAddr.size === 1) {
+      // one answer everywhere, but loopback: a multi-host cluster cannot reach it (single-host is fine)
+      if (loop.length && answers.size > 1) for (const h of loop[0]![1]) note(h, `${name} → ${loop[0]![0]} (loopback) on every host`)
+      continue
+    }
+    // a loopback answer loses against any other; among the rest the majority wins, a tie marks both
+    const ranked = [...byAddr.entries()].sort((x, y) => Number(isLoopback(x[0])) - Number(isLoopback(y[0])) || y[1].length - x[1].length)
+    const tie = !isLoopback(ranked[1]![0]) && ranked[0]![1].length === ranked[1]![1].length
     for (const [addr, hosts] of ranked.slice(tie ? 0 : 1)) {
       const others = ranked.filter(([a]) => a !== addr).map(([a, hs]) => `${a} on ${hs.join(', ')}`).join('; ')
       for (const h of hosts) note(h, `${name} → ${addr} here, ${others}`)

@@ -19,9 +19,9 @@ export class PreflightFailed extends FlinkctlError {
   }
 }
 
-/** start-cluster --preflight: the checks first; any error (not a warning) stops before a host is touched. */
+/** start-cluster --preflight: the checks first (with --dry-run too: they only read); any error (not a warning) stops before a host is touched. */
 export async function startClusterChecked(session: Session, opts: StartOptions & {preflight: boolean}): Promise<StartReport & {preflight?: PreflightReport}> {
-  if (!opts.preflight || opts.dryRun) return startCluster(session, opts)
+  if (!opts.preflight) return startCluster(session, opts)
   // an invalid conf is refused as without --preflight, before any host is asked
   refuseInvalid(session.conf)
   const checked = await preflight(session)

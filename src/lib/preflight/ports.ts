@@ -61,8 +61,8 @@ export function portNeeds(conf: ClusterConf): Map<string, PortNeed[]> {
   const masters = ha && conf.masters?.entries.length ? conf.masters.entries : jobManagerHosts(conf).map((host) => ({host, port: undefined}))
   for (const m of masters) {
     add(m.host, 'JobManager', rpc)
-    // start-cluster passes the masters line's port as the web UI port of that JobManager
-    add(m.host, 'JobManager', m.port ? {key: 'masters (web UI port)', spec: String(m.port)} : rest)
+    // start-cluster passes the masters line's port as the web UI port (rest.port); rest.bind-port still wins
+    add(m.host, 'JobManager', restBind || !m.port ? rest : {key: 'masters (web UI port)', spec: String(m.port)})
     add(m.host, 'JobManager', value(conf, 'blob.server.port', '0'))
     add(m.host, 'JobManager', value(conf, 'metrics.internal.query-service.port', '0'))
   }
@@ -70,7 +70,8 @@ export function portNeeds(conf: ClusterConf): Map<string, PortNeed[]> {
   for (const w of conf.workers?.entries ?? []) {
     const tmRpcBind = getValue(conf, 'taskmanager.rpc.bind-port')
     add(w.host, 'TaskManager', tmRpcBind ? {key: tmRpcBind.foundAs, spec: tmRpcBind.value} : value(conf, 'taskmanager.rpc.port', '0'))
-    add(w.host, 'TaskManager', value(conf, 'taskmanager.data.port', '0'))
+    const dataBind = getValue(conf, 'taskmanager.data.bind-port')
+    add(w.host, 'TaskManager', dataBind ? {key: dataBind.foundAs, spec: dataBind.value} : value(conf, 'taskmanager.data.port', '0'))
     add(w.host, 'TaskManager', value(conf, 'metrics.internal.query-service.port', '0'))
     if (queryable) {
       add(w.host, 'TaskManager', value(conf, 'queryable-state.server.ports', '9067'))

@@ -42,6 +42,8 @@ export interface PreflightReport {
 
 interface Gathered {
   facts: HostFacts
+  /** How the facts script ended, when it did not reach its last line. */
+  cut?: string
   clock?: {offsetMs: number; uncertaintyMs: number}
   owners: Map<number, PortOwner>
 }
@@ -109,6 +111,10 @@ async function gather(host: Host, args: string[], needs: readonly PortNeed[]): P
   const clock = await measureClock(host)
   const r = await host.sh(FACTS_SCRIPT, args, {timeoutMs: 120_000})
   const facts = parseFacts(r.stdout)
+  if (!facts.complete) {
+    const how = r.timedOut ? `timed out after ${Math.round(r.durationMs / 1000)} s` : r.code === null ? `killed by ${r.signal ?? 'a signal'}` : `exit ${r.code}`
+    return {facts, clock, owners: new Map(), cut: `the checks did not finish (${how}) after '${facts.lastTag ?? 'nothing'}'${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`}
+  }
   const owners = new Map<number, PortOwner>()
   // who holds a port the cluster needs: a second look only when one is taken
   const wanted = new Set(needs.flatMap((n) => n.ports))
@@ -138,7 +144,9 @@ export async function preflight(session: Session): Promise<PreflightReport> {
   for (const h of taskManagerHosts(conf)) role(h, 'taskmanager')
   for (const h of zooKeeperHosts(conf)) role(h, 'zookeeper')
   const hosts = uniqueHosts(roles.keys())
-  const names = hosts
+  // the address TaskManagers dial without HA is jobmanager.rpc.address: it must resolve alike too
+  const rpcAddress = getValue(conf, 'jobmanager.rpc.address')?.value
+  const names = uniqueHosts([...hosts, ...(rpcAddress ? [rpcAddress] : [])])
   const java = chooseJava(conf, conf.env ?? process.env)
   const needs = portNeeds(conf)
   const dirs = new Map(hosts.map((h) => [h, dirsOf(conf, roles.get(h)!)]))
@@ -162,7 +170,11 @@ export async function preflight(session: Session): Promise<PreflightReport> {
     if (!o.ok) {
       return {host: o.host, roles: hostRoles, reachable: false, level: 'error', error: o.error, checks: [{check: 'ssh', level: 'error', detail: o.error?.message ?? 'unreachable', ...(o.error?.hint ? {hint: o.error.hint} : {})}]}
     }
-    const {facts, clock, owners} = o.value!
+    const {facts, clock, owners, cut} = o.value!
+    if (cut) {
+      // partial facts would read as missing Java, home and names: one error says what happened
+      return {host: o.host, roles: hostRoles, reachable: true, level: 'error', checks: [{check: 'probe', level: 'error', detail: cut, hint: 'a hanging df (stale network mount) or a slow resolver on the host; run the checks again'}]}
+    }
     const v = javaMajorOf(facts.java.lines)
     const checks: PreflightCheck[] = [
       {check: 'ssh', level: 'ok', detail: `${session.pool.get(o.host).local ? 'this machine' : 'reachable'}${facts.uname ? ` (${facts.uname})` : ''}, checked in ${(o.durationMs / 1000).toFixed(1)} s`},

@@ -11,6 +11,8 @@ const raw = (t: TemplateStringsArray): string => t.raw.join('').replaceAll('\\${
  */
 export const FACTS_SCRIPT = raw`
 home=; java=java; dirs=0; names=0
+# a stale NFS mount (df) or a slow resolver (getent) must not hold the whole probe
+lim=; command -v timeout >/dev/null 2>&1 && lim='timeout 10'
 for a do
   case $a in
     home=*) home=\${a#home=} ;;
@@ -21,7 +23,8 @@ printf 'uname\t%s\n' "$(uname -sm 2>/dev/null | tr '\t' ' ')"
 case $java in */*) [ -f "$java" ] && [ -x "$java" ] ;; *) command -v "$java" >/dev/null 2>&1 ;; esac
 if [ $? -eq 0 ]; then
   out=$("$java" -version 2>&1); rc=$?
-  printf '%s\n' "$out" | head -n 3 | while IFS= read -r l; do printf 'java\t%s\n' "$l"; done
+  # JAVA_TOOL_OPTIONS and friends print "Picked up …" lines before the version
+  printf '%s\n' "$out" | head -n 10 | while IFS= read -r l; do printf 'java\t%s\n' "$l"; done
   printf 'java-rc\t%s\n' "$rc"
 else
   printf 'java-missing\n'
@@ -49,28 +52,31 @@ for a do
       d=\${a#dir=}
       while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done
       w=no; [ -w "$d" ] && w=yes
-      avail=$(df -Pk -- "$d" 2>/dev/null | tail -n 1 | awk '{print $4}')
+      avail=$($lim df -Pk -- "$d" 2>/dev/null | tail -n 1 | awk '{print $4}')
       printf 'dir\t%d\t%s\t%s\n' "$dirs" "\${avail:--}" "$w"
       dirs=$((dirs + 1)) ;;
     name=*)
       n=\${a#name=}
       if command -v getent >/dev/null 2>&1; then
-        printf 'name\t%d\t%s\n' "$names" "$(getent ahosts "$n" 2>/dev/null | awk '!seen[$1]++ {printf "%s ", $1}')"
+        # glibc: 0 found, 2 not found; anything else (1: no ahosts database, 124: timeout) tells nothing
+        ans=$($lim getent ahosts "$n" 2>/dev/null); rc=$?
+        case $rc in
+          0|2) printf 'name\t%d\t%s\n' "$names" "$(printf '%s\n' "$ans" | awk 'NF && !seen[$1]++ {printf "%s ", $1}')" ;;
+          *) printf 'name\t%d\t?\n' "$names" ;;
+        esac
       else
         printf 'name\t%d\t?\n' "$names"
       fi
       names=$((names + 1)) ;;
   esac
 done
-# last: set -- below replaces the arguments
 if [ -r /proc/net/tcp ]; then
   for t in /proc/net/tcp /proc/net/tcp6; do
     [ -r "$t" ] || continue
-    while read -r sl local rem st rest; do
-      [ "$st" = 0A ] || continue
-      set -- $rest
-      printf 'listen\t%d\t%s\t%s\n' "$((0x\${local##*:}))" "$4" "$6"
-    done < "$t"
+    # dash reads byte by byte: awk keeps the few listening rows of a busy host's many sockets
+    awk '$4 == "0A" {print $2, $8, $10}' "$t" | while read -r local uid inode; do
+      printf 'listen\t%d\t%s\t%s\n' "$((0x\${local##*:}))" "$uid" "$inode"
+    done
   done
 elif command -v ss >/dev/null 2>&1; then
   ss -Hltn 2>/dev/null | while read -r st rq sq local rest; do printf 'listen\t%s\t-\t-\n' "\${local##*:}"; done
@@ -78,6 +84,7 @@ else
   printf 'listen-unknown\n'
 fi
 printf 'nofile\t%s\t%s\n' "$(ulimit -n 2>/dev/null)" "$(ulimit -Hn 2>/dev/null)"
+printf 'end\n'
 `
 
 /** The host's clock in ms, by the `date` on its PATH (a faked one included); `s` = whole seconds only. */
@@ -113,6 +120,10 @@ export interface HostFacts {
   dirs: Array<{index: number; availKiB?: number; writable: boolean}>
   names: Array<{index: number; addresses?: string[]}>
   nofile?: {soft: number | 'unlimited'; hard: number | 'unlimited'}
+  /** The script ran to its last line (else the facts are partial). */
+  complete: boolean
+  /** The last record read: where a partial probe stopped. */
+  lastTag?: string
 }
 
 const limit = (s: string | undefined): number | 'unlimited' | undefined =>
@@ -120,10 +131,12 @@ const limit = (s: string | undefined): number | 'unlimited' | undefined =>
 
 /** FACTS_SCRIPT's output; unknown lines are ignored (a host's shell may add its own). */
 export function parseFacts(stdout: string): HostFacts {
-  const f: HostFacts = {java: {found: true, lines: []}, home: 'no', dirs: [], names: []}
+  const f: HostFacts = {java: {found: true, lines: []}, home: 'no', dirs: [], names: [], complete: false}
   for (const line of stdout.split('\n')) {
     const [tag, ...rest] = line.split('\t')
+    if (tag) f.lastTag = tag
     switch (tag) {
+      case 'end': f.complete = true; break
       case 'uname': f.uname = rest.join('\t'); break
       case 'java': f.java.lines.push(rest.join('\t')); break
       case 'java-rc': f.java.exitStatus = Number(rest[0]); break

@@ -55,6 +55,14 @@ describe('bash completion', () => {
     assert.ok(!existsSync(join(process.cwd(), 'CANARY')))
   })
 
+  it('--flag=value as bash splits it (COMP_WORDBREAKS has =), and the conf dir of --flink-home', () => {
+    assert.deepEqual(complete(['drill', '--target', '=', 'zk-l']), ['zk-leader'])
+    assert.ok(complete(['drill', '--target', '=']).includes('leader'), 'right after the =')
+    const home = writeTree({'conf/workers': 'w1\nw2\n'})
+    assert.deepEqual(complete(['logs', '--conf-dir', '=', join(home, 'conf'), '--host', '']), ['w1', 'w2'])
+    assert.deepEqual(complete(['logs', '--flink-home', home, '--host', 'w'], {}, home), ['w1', 'w2'])
+  })
+
   it('--conf-dir completes directories', () => {
     const dir = writeTree({'conf-a/workers': 'h1\n', 'conf-b/masters': 'h2\n', 'file.txt': 'x'})
     assert.deepEqual(complete(['status', '--conf-dir', 'conf-'], {}, dir), ['conf-a', 'conf-b'])

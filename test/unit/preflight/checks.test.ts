@@ -7,7 +7,7 @@ const v = (raw: string) => {
   const [major, minor, patch] = raw.split('.').map(Number)
   return {major: major!, minor: minor!, patch: patch!, raw, detectedFrom: 'flag' as const}
 }
-const facts = (over: Partial<HostFacts> = {}): HostFacts => ({java: {found: true, lines: []}, home: 'yes', lib: [], dirs: [], names: [], ...over})
+const facts = (over: Partial<HostFacts> = {}): HostFacts => ({java: {found: true, lines: []}, home: 'yes', lib: [], dirs: [], names: [], complete: true, ...over})
 
 describe('java', () => {
   it('reads the major from java -version, old and new schemes', () => {
@@ -87,6 +87,14 @@ describe('names', () => {
     const tie = nameChecks(['h1'], answers({a: {h1: ['10.0.0.1']}, b: {h1: ['10.0.0.9']}}))
     assert.equal(tie.get('a')!.level, 'error')
     assert.equal(tie.get('b')!.level, 'error')
+  })
+  it('a loopback answer loses against any other, even on a tie; one loopback answer everywhere fails a multi-host cluster', () => {
+    const two = nameChecks(['h1'], answers({h1: {h1: ['127.0.1.1']}, h2: {h1: ['10.0.0.1']}}))
+    assert.equal(two.get('h1')!.level, 'error')
+    assert.equal(two.get('h2')!.level, 'ok')
+    const all = nameChecks(['jm'], answers({a: {jm: ['127.0.0.1']}, b: {jm: ['127.0.0.1']}}))
+    assert.match(all.get('a')!.detail, /jm → 127\.0\.0\.1 \(loopback\) on every host/)
+    assert.equal(nameChecks(['jm'], answers({a: {jm: ['127.0.1.1']}})).get('a')!.level, 'ok', 'a single-host cluster may live on loopback')
   })
   it('no getent: a warning, not a pass', () => {
     assert.equal(nameChecks(['h1'], answers({a: {h1: undefined}})).get('a')!.level, 'warn')

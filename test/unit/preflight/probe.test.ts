@@ -45,6 +45,17 @@ describe('FACTS_SCRIPT on this machine', () => {
     assert.ok(out.names[0]!.addresses!.some((a) => a === '127.0.0.1' || a === '::1'))
     assert.deepEqual(out.names[1], {index: 1, addresses: []})
     assert.ok(out.nofile && (out.nofile.soft === 'unlimited' || out.nofile.soft > 0))
+    assert.equal(out.complete, true, 'the script ran to its end')
+  })
+
+  it('finds the version behind "Picked up" lines, and a probe cut short is not complete', async () => {
+    const h = home()
+    writeFileSync(join(h, 'jdk8', 'bin', 'java'), '#!/bin/sh\nfor i in 1 2 3; do echo "Picked up JAVA_TOOL_OPTIONS: -Dx=$i" >&2; done\necho \'openjdk version "17.0.9" 2023-10-17\' >&2\n')
+    const out = parseFacts(await run(FACTS_SCRIPT, [`home=${h}`, `java=${h}/jdk8/bin/java`]))
+    assert.ok(out.java.lines.includes('openjdk version "17.0.9" 2023-10-17'), out.java.lines.join('|'))
+    const cut = parseFacts('uname\tLinux\njava\topenjdk version "17"\nhome\tyes\n')
+    assert.equal(cut.complete, false)
+    assert.equal(cut.lastTag, 'home')
   })
 
   it('a missing java and a missing home', async () => {
