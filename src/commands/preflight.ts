@@ -4,7 +4,7 @@ import {confFlags, BaseCommand} from '../lib/output/base-command.ts'
 import {stderrEmitter} from '../lib/output/cluster.ts'
 import {renderPreflight} from '../lib/output/preflight.ts'
 import {reachFlags, reachOptions} from '../lib/output/remote-flags.ts'
-import {preflight} from '../lib/preflight/index.ts'
+import {preflight, preflightFailure} from '../lib/preflight/index.ts'
 
 export default class Preflight extends BaseCommand<typeof Preflight> {
   static override summary = 'Check every host before a start: SSH, Java, the Flink build, ports, clock, name resolution, disk and open-files limit.'
@@ -31,11 +31,8 @@ Exit codes: 0 no errors (warnings allowed), 3 invalid configuration, 4 errors on
     const report = await withSession(conf, reachOptions(flags), stderrEmitter(this.err), (session) => preflight(session))
     this.say(renderPreflight(report, this.out))
     if (report.exit !== ExitCode.Ok) {
-      const bad = report.hosts.filter((h) => h.level === 'error')
-      const first = bad[0]?.checks.find((c) => c.level === 'error')
-      throw new OutcomeError(`preflight: ${report.errors} error(s) on ${bad.map((h) => h.host).join(', ')}${first ? ` — ${bad[0]!.host} ${first.check}: ${first.detail}` : ''}`, {
-        code: report.exit === ExitCode.Failed ? 'FAILED' : 'PARTIAL_FAILURE', exit: report.exit as never, hint: first?.hint ?? 'see the table above', result: report,
-      })
+      const {message, hint} = preflightFailure(report)
+      throw new OutcomeError(message, {code: report.exit === ExitCode.Failed ? 'FAILED' : 'PARTIAL_FAILURE', exit: report.exit as never, hint: hint ?? 'see the table above', result: report})
     }
     return report
   }

@@ -198,7 +198,8 @@ export async function fetchDistribution(opts: FetchOptions): Promise<FetchResult
   return {home, version: opts.version, reused: false, source: 'maven'}
 }
 
-async function sha256File(file: string): Promise<string> {
+/** sha256 of a file, streamed. */
+export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256')
   for await (const chunk of createReadStream(file)) h.update(chunk as Buffer)
   return h.digest('hex')

@@ -36,11 +36,6 @@ export function javaCheck(facts: HostFacts, version: FlinkVersion | undefined, f
   return {check: 'java', level: 'error', detail: `Java ${v.version} is not supported by ${line} (supported: ${supported.join(', ')})`, hint: 'point env.java.home (or JAVA_HOME) at a supported JDK on this host'}
 }
 
-/** A digest of a lib/ manifest: names, sizes and sha256 of every file, in name order. */
-export function libDigest(files: readonly LibFile[]): string {
-  return [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => `${f.sha256} ${f.size} ${f.name}`).join('\n')
-}
-
 export function libCheck(facts: HostFacts, bastion: readonly LibFile[], home: string): PreflightCheck {
   if (facts.home === 'no') return {check: 'flink-home', level: 'error', detail: `${home} does not exist`, hint: 'install the same Flink distribution at the same path on every host (flinkctl dist push)'}
   if (facts.home === 'nolib') return {check: 'flink-home', level: 'error', detail: `${home} has no lib/`, hint: 'this is not a Flink distribution: install the same one as on this machine'}

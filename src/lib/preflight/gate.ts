@@ -2,17 +2,16 @@ import {refuseInvalid} from '../cluster/guard.ts'
 import {startCluster, type StartOptions, type StartReport} from '../cluster/ops.ts'
 import type {Session} from '../cluster/session.ts'
 import {ExitCode, FlinkctlError} from '../errors.ts'
-import {preflight, type PreflightReport} from './preflight.ts'
+import {preflight, preflightFailure, type PreflightReport} from './preflight.ts'
 
 /** start-cluster --preflight found errors: nothing was started; `details` is the report. */
 export class PreflightFailed extends FlinkctlError {
   readonly report: PreflightReport
   constructor(report: PreflightReport) {
-    const bad = report.hosts.filter((h) => h.level === 'error')
-    const first = bad[0]?.checks.find((c) => c.level === 'error')
-    super(`preflight: ${report.errors} error(s) on ${bad.map((h) => h.host).join(', ')}${first ? ` — ${bad[0]!.host} ${first.check}: ${first.detail}` : ''}; nothing was started`, {
+    const {message, hint} = preflightFailure(report)
+    super(`${message}; nothing was started`, {
       code: 'PREFLIGHT_FAILED', exit: report.exit === ExitCode.Failed ? ExitCode.Failed : ExitCode.PartialFailure,
-      hint: `${first?.hint ? `${first.hint}; ` : ''}\`flinkctl preflight\` shows every check`, details: report,
+      hint: `${hint ? `${hint}; ` : ''}\`flinkctl preflight\` shows every check`, details: report,
     })
     this.name = 'PreflightFailed'
     this.report = report

@@ -1,13 +1,12 @@
 // preflight: every host of the conf checked in parallel over the command's SSH connections,
 // before anything is started there. Reads only; changes nothing on any host.
-import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import {readdir, stat} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 import {getValue} from '../conf/load.ts'
 import type {ClusterConf} from '../conf/types.ts'
 import {jobManagerHosts, taskManagerHosts, zooKeeperHosts} from '../cluster/ops.ts'
 import {uniqueHosts, type Session} from '../cluster/session.ts'
+import {sha256File} from '../dist/index.ts'
 import {ExitCode, type ExitCodeValue} from '../errors.ts'
 import {chooseJava} from '../launch/java.ts'
 import {flinkPaths} from '../launch/plan.ts'
@@ -57,17 +56,13 @@ export async function libManifest(libDir: string): Promise<LibFile[]> {
       const st = await stat(p).catch(() => undefined)
       if (!st) continue
       if (st.isDirectory()) await walk(p)
-      else if (st.isFile()) out.push({name: relative(libDir, p), size: st.size, sha256: await sha256(p)})
+      else if (st.isFile()) out.push({name: relative(libDir, p), size: st.size, sha256: await sha256File(p)})
     }
   }
   await walk(libDir)
   return out.sort((a, b) => (a.name < b.name ? -1 : 1))
 }
 
-const sha256 = (file: string) => new Promise<string>((resolve, reject) => {
-  const h = createHash('sha256')
-  createReadStream(file).on('error', reject).on('data', (c) => h.update(c)).on('end', () => resolve(h.digest('hex')))
-})
 
 /** Directories a host writes to, by what writes there. */
 function dirsOf(conf: ClusterConf, roles: readonly string[]): Array<{path: string; use: string}> {
@@ -129,6 +124,13 @@ async function gather(host: Host, args: string[], needs: readonly PortNeed[]): P
     }
   }
   return {facts, clock, owners}
+}
+
+/** "preflight: 2 error(s) on h1, h3 — h1 ports: …": the first error, for one-line failures. */
+export function preflightFailure(report: PreflightReport): {message: string; hint?: string} {
+  const bad = report.hosts.filter((h) => h.level === 'error')
+  const first = bad[0]?.checks.find((c) => c.level === 'error')
+  return {message: `preflight: ${report.errors} error(s) on ${bad.map((h) => h.host).join(', ')}${first ? ` — ${bad[0]!.host} ${first.check}: ${first.detail}` : ''}`, ...(first?.hint ? {hint: first.hint} : {})}
 }
 
 const worst = (checks: readonly PreflightCheck[]): Level =>

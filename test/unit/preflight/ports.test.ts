@@ -40,6 +40,13 @@ describe('portNeeds', () => {
     assert.deepEqual((needs.get('localhost') ?? []).map((n) => `${n.key}=${n.spec}`).sort(), ['jobmanager.rpc.port=6123', 'rest.port=9081'])
   })
 
+  it("rest.bind-port wins over the masters line's web UI port; taskmanager.data.bind-port over data.port", () => {
+    const dir = writeTree({'config.yaml': `${HA}rest.bind-port: 9200\ntaskmanager.data.port: 7000\ntaskmanager.data.bind-port: 7100\n`, masters: 'h1:8081\n', workers: 'w1\n'})
+    const needs = portNeeds(loadCluster({confDir: dir, flinkVersion: '2.3.0'}))
+    assert.deepEqual(needs.get('h1')!.map((n) => `${n.key}=${n.spec}`), ['rest.bind-port=9200'])
+    assert.deepEqual(needs.get('w1')!.map((n) => `${n.key}=${n.spec}`), ['taskmanager.data.bind-port=7100'])
+  })
+
   it('rest.bind-port wins over rest.port, and queryable state ports only when enabled', () => {
     const dir = writeTree({'config.yaml': 'rest.port: 9081\nrest.bind-port: 9100-9102\nqueryable-state.enable: true\n', workers: 'w1\n'})
     const needs = portNeeds(loadCluster({confDir: dir, flinkVersion: '1.20.0'}))
